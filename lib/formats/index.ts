@@ -1,0 +1,2 @@
+/** File format readers and writers. */
+export * from './nifti';
