@@ -1,6 +1,6 @@
 /**
  * Seeds the demo study (synthetic nuclei, 128³) unless it exists. Boots first (migrations).
- * Usage: tsx --conditions=react-server scripts/seed-demo.ts   (server modules import 'server-only')
+ * Usage: tsx scripts/seed-demo.ts
  */
 import { ensureBooted } from '../server/startup/boot';
 import { getServerDeps } from '../server/startup/deps';

@@ -1,0 +1,71 @@
+/**
+ * The same migrations and CRUD on a real PostgreSQL (TEST_DATABASE_URL_PG). Each run uses its own
+ * schema (?schema=t_…) and drops it afterwards. Without the variable this file FAILS, unless
+ * TESSERA_NO_PG=1 explicitly opts out for a local run.
+ */
+import { vi, describe, it, expect, afterAll } from 'vitest';
+vi.mock('server-only', () => ({}));
+import pg from 'pg';
+import { migrate } from '@/server/db/migrate';
+import { createDb } from '@/server/db/client';
+import { pgTarget, providerOf } from '@/server/db/provider';
+import { exerciseAllModels } from './crud-suite';
+
+const BASE = process.env.TEST_DATABASE_URL_PG;
+const OPTED_OUT = process.env.TESSERA_NO_PG === '1';
+
+if (BASE) {
+  const schema = `t_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 6)}`;
+  const url = `${BASE}${BASE.includes('?') ? '&' : '?'}schema=${schema}`;
+
+  afterAll(async () => {
+    const c = new pg.Client({ connectionString: pgTarget(BASE).connectionString });
+    await c.connect();
+    await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await c.end();
+  });
+
+  describe('PostgreSQL', () => {
+    it('migrations apply to a fresh schema and are idempotent', async () => {
+      const first = await migrate(url);
+      expect(first.provider).toBe('postgresql');
+      expect(first.applied.length).toBeGreaterThan(0);
+      const second = await migrate(url);
+      expect(second.applied).toEqual([]);
+      expect(second.alreadyApplied).toEqual(first.applied);
+      const c = new pg.Client({ connectionString: pgTarget(BASE).connectionString });
+      await c.connect();
+      const t = await c.query<{ table_name: string }>('SELECT table_name FROM information_schema.tables WHERE table_schema = $1', [schema]);
+      await c.end();
+      expect(t.rows.map((r) => r.table_name)).toEqual(
+        expect.arrayContaining(['User', 'ApiToken', 'Project', 'Study', 'Asset', 'Run', 'Instance', '_tessera_migrations']),
+      );
+    });
+
+    it('creates, reads, updates and deletes every model through Prisma', async () => {
+      await migrate(url);
+      const db = createDb(url);
+      try {
+        await exerciseAllModels(db);
+      } finally {
+        await db.$disconnect();
+      }
+    });
+  });
+} else if (OPTED_OUT) {
+  describe('PostgreSQL (opted out with TESSERA_NO_PG=1)', () => {
+    it('still recognises PostgreSQL URLs and their ?schema=', () => {
+      expect(providerOf('postgresql://u:p@h:5432/db?schema=abc')).toBe('postgresql');
+      expect(pgTarget('postgresql://u:p@h:5432/db?schema=abc')).toEqual({ connectionString: 'postgresql://u:p@h:5432/db', schema: 'abc' });
+    });
+  });
+} else {
+  describe('PostgreSQL', () => {
+    it('needs TEST_DATABASE_URL_PG', () => {
+      throw new Error(
+        'TEST_DATABASE_URL_PG is not set: start PostgreSQL and set it (e.g. postgresql://tessera:tessera@localhost:5432/tessera_test), ' +
+          'or set TESSERA_NO_PG=1 to opt out explicitly for a local run.',
+      );
+    });
+  });
+}
