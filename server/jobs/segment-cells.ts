@@ -3,7 +3,8 @@
  * Instance rows → Run succeeded (or failed with the message).
  */
 import { readNifti, writeLabelNifti } from '@/lib/formats/nifti';
-import { segmentCells, type ClassicalParams } from '@/lib/segmentation';
+import type { ClassicalParams } from '@/lib/segmentation';
+import { segmentCellsInWorker } from './run-in-worker';
 import type { ServiceDeps } from '../services/deps';
 import { SegmentCellsParams } from '../services/params';
 import { collectGarbageBlobs } from '../services/assets';
@@ -45,8 +46,8 @@ export async function runSegmentCellsJob(deps: ServiceDeps, runId: string): Prom
     progress.report('segmenting', 0.01);
     await yieldOnce();
     const t0 = performance.now();
-    // Synchronous CPU work: stage updates are written as the event loop frees up.
-    const result = segmentCells(img.volume, params, (stage, fraction) => progress.report(stage, fraction));
+    // CPU work runs in a worker thread: the server keeps answering and stage updates land live.
+    const result = await segmentCellsInWorker(img.volume, params, (stage, fraction) => progress.report(stage, fraction));
     const segmentMs = performance.now() - t0;
     await progress.close();
 
