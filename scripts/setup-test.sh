@@ -17,6 +17,24 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# Vulkan for Dawn in Node: Debian 12's lavapipe (Mesa 22) is rejected by Dawn; Mesa 25's from
+# bookworm-backports works (ICD /usr/share/vulkan/icd.d/lvp_icd.json).
+if [ ! -f /usr/share/vulkan/icd.d/lvp_icd.json ]; then
+  echo "setup-test: Mesa 25 lavapipe from bookworm-backports"
+  if ! grep -rqs bookworm-backports /etc/apt/sources.list /etc/apt/sources.list.d/; then
+    cat > /etc/apt/sources.list.d/bookworm-backports.sources <<'SRC'
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq -t bookworm-backports mesa-vulkan-drivers libdrm2 libdrm-amdgpu1 >/dev/null
+fi
+
 # npm dependencies: `npm ci` unless node_modules already matches package-lock.json.
 stamp=node_modules/.tessera-lock.sha256
 want=$(sha256sum package-lock.json | cut -c1-64)
