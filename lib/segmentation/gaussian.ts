@@ -68,7 +68,7 @@ function paddedIndexTable(n: number, radius: number, mode: BoundaryMode): Int32A
   return t;
 }
 
-/** Filter along x (contiguous lines). */
+/** Filter along x (contiguous lines). `dst` may be `src` (each line is copied before it is written). */
 function passX(src: Float32Array, dst: Float32Array, shape: Vec3, w: Float64Array, mode: BoundaryMode, cval: number): void {
   const [nx, ny, nz] = shape;
   const r = (w.length - 1) >> 1;
@@ -91,12 +91,13 @@ function passX(src: Float32Array, dst: Float32Array, shape: Vec3, w: Float64Arra
 }
 
 /**
- * Filter along an outer axis whose neighbours are `stride` apart: rows of `rowLen` contiguous
- * values are combined as whole rows, which keeps memory access sequential.
+ * Filter `a` in place along an outer axis whose neighbours are `stride` apart. Each block (for y:
+ * one xy plane; for z: the whole volume) is processed in column tiles: the tile's n rows are copied
+ * to `scratch`, then each output row is written back as a weighted sum of whole scratch rows, which
+ * keeps memory access sequential and needs no second volume-sized buffer.
  */
-function passStrided(
-  src: Float32Array,
-  dst: Float32Array,
+function passStridedInPlace(
+  a: Float32Array,
   n: number,
   stride: number,
   rowLen: number,
@@ -108,35 +109,41 @@ function passStrided(
 ): void {
   const r = (w.length - 1) >> 1;
   const table = paddedIndexTable(n, r, mode);
-  const acc = new Float64Array(rowLen);
+  const TILE = Math.max(64, Math.min(rowLen, Math.floor((1 << 19) / n)));
+  const scratch = new Float32Array(n * TILE);
+  const acc = new Float64Array(TILE);
+  const wc = w[r];
   for (let b = 0; b < blocks; b++) {
     const blockBase = b * blockStride;
-    for (let i = 0; i < n; i++) {
-      const c = table[i + r];
-      const centre = blockBase + c * stride;
-      const wc = w[r];
-      for (let x = 0; x < rowLen; x++) acc[x] = wc * src[centre + x];
-      for (let k = r; k >= 1; k--) {
-        const wk = w[r + k];
-        const lo = table[i + r - k];
-        const hi = table[i + r + k];
-        if (lo >= 0 && hi >= 0) {
-          const a = blockBase + lo * stride;
-          const bb = blockBase + hi * stride;
-          for (let x = 0; x < rowLen; x++) acc[x] += (src[a + x] + src[bb + x]) * wk;
-        } else {
-          for (const s of [lo, hi]) {
-            if (s < 0) {
-              for (let x = 0; x < rowLen; x++) acc[x] += wk * cval;
-            } else {
-              const a = blockBase + s * stride;
-              for (let x = 0; x < rowLen; x++) acc[x] += wk * src[a + x];
-            }
+    for (let x0 = 0; x0 < rowLen; x0 += TILE) {
+      const len = Math.min(TILE, rowLen - x0);
+      const base = blockBase + x0;
+      for (let i = 0; i < n; i++) {
+        const from = base + i * stride;
+        const to = i * TILE;
+        for (let x = 0; x < len; x++) scratch[to + x] = a[from + x];
+      }
+      for (let i = 0; i < n; i++) {
+        const centre = table[i + r] * TILE;
+        for (let x = 0; x < len; x++) acc[x] = wc * scratch[centre + x];
+        for (let k = r; k >= 1; k--) {
+          const wk = w[r + k];
+          const lo = table[i + r - k];
+          const hi = table[i + r + k];
+          if (lo >= 0 && hi >= 0) {
+            const p = lo * TILE;
+            const q = hi * TILE;
+            for (let x = 0; x < len; x++) acc[x] += (scratch[p + x] + scratch[q + x]) * wk;
+          } else {
+            // mode 'constant': samples outside the volume are cval
+            const inside = lo >= 0 || hi >= 0;
+            const p = (lo >= 0 ? lo : hi) * TILE;
+            for (let x = 0; x < len; x++) acc[x] += ((inside ? scratch[p + x] : cval) + cval) * wk;
           }
         }
+        const out = base + i * stride;
+        for (let x = 0; x < len; x++) a[out + x] = acc[x];
       }
-      const out = blockBase + i * stride;
-      for (let x = 0; x < rowLen; x++) dst[out + x] = acc[x];
     }
   }
 }
@@ -176,22 +183,27 @@ export function gaussianSmooth(v: Volume, sigmaPhysical: number, opts: GaussianO
     }
   }
   const [nx, ny, nz] = v.shape;
-  let cur = Float32Array.from(v.data as ArrayLike<number>);
-  let tmp = new Float32Array(cur.length);
-  if (sig[0] > 1e-15) {
-    passX(cur, tmp, v.shape, gaussianKernel1d(sig[0], truncate), mode, cval);
-    [cur, tmp] = [tmp, cur];
+  const n = nx * ny * nz;
+  const active = [0, 1, 2].filter((i) => sig[i] > 1e-15);
+  if (active.length === 0) {
+    const copy = Float32Array.from(v.data as ArrayLike<number>);
+    return withGeometry(copy, v);
   }
-  if (sig[1] > 1e-15) {
-    // along y: rows of nx values, nz blocks of one xy plane each
-    passStrided(cur, tmp, ny, nx, nx, nz, nx * ny, gaussianKernel1d(sig[1], truncate), mode, cval);
-    [cur, tmp] = [tmp, cur];
+  // One output buffer holding a float32 copy of the input; every pass then runs in place on it
+  // (keeps the inner loops monomorphic on Float32Array whatever the input type).
+  const out = new Float32Array(n);
+  out.set(v.data as ArrayLike<number>);
+  for (const axis of active) {
+    const w = gaussianKernel1d(sig[axis], truncate);
+    if (axis === 0) passX(out, out, v.shape, w, mode, cval);
+    else if (axis === 1) passStridedInPlace(out, ny, nx, nx, nz, nx * ny, w, mode, cval);
+    else passStridedInPlace(out, nz, nx * ny, nx * ny, 1, 0, w, mode, cval);
   }
-  if (sig[2] > 1e-15) {
-    // along z: whole xy planes as rows
-    passStrided(cur, tmp, nz, nx * ny, nx * ny, 1, 0, gaussianKernel1d(sig[2], truncate), mode, cval);
-    [cur, tmp] = [tmp, cur];
-  }
+  return withGeometry(out, v);
+}
+
+function withGeometry(data: Float32Array, v: Volume): Volume<Float32Array> {
+  const cur = data;
   const out: Volume<Float32Array> = { data: cur, shape: [...v.shape], spacing: [...v.spacing] };
   if (v.affine) out.affine = v.affine.map((row) => [...row]) as Volume['affine'];
   if (v.units !== undefined) out.units = v.units;

@@ -1,0 +1,1 @@
+export { instanceAP, DEFAULT_AP_THRESHOLDS, type InstanceAPResult } from './instance-ap';
