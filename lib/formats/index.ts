@@ -1,2 +1,3 @@
 /** File format readers and writers. */
 export * from './nifti';
+export * from './pointcloud';
