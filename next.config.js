@@ -2,8 +2,9 @@
 const nextConfig = {
   // Native / server-only packages stay external to the server bundle.
   serverExternalPackages: ['better-sqlite3', 'pg', '@prisma/adapter-better-sqlite3', '@prisma/adapter-pg'],
-  // Large uploads go through the streaming route handler, never through server actions.
-  typescript: { ignoreBuildErrors: false },
+  // Types are checked once, over the whole repo (tests, CLI and scripts too), by the typecheck
+  // stage of `npm test` (tsc --noEmit); the build does not check them a second time.
+  typescript: { ignoreBuildErrors: true },
   poweredByHeader: false,
 };
 export default nextConfig;

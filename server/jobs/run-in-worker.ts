@@ -4,7 +4,6 @@
  * the project root, so the same sources run in the CLI, the tests and the server.
  */
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { TesseraError, type ErrorCode } from '@/lib/errors';
 import type { ClassicalParams, PipelineStage, SegmentResult } from '@/lib/segmentation';
 import type { Volume } from '@/lib/volume';
@@ -12,6 +11,14 @@ import type { Volume } from '@/lib/volume';
 /** The project root: where package.json, lib/ and server/ live (Next runs from it). */
 function projectRoot(): string {
   return process.env.TESSERA_ROOT ?? process.cwd();
+}
+
+/**
+ * `worker_threads` through process.getBuiltinModule: a static `new Worker(path)` makes Turbopack try
+ * to bundle the worker file (and tsx) at build time; this worker is a runtime file of the project.
+ */
+function workerThreads(): typeof import('node:worker_threads') {
+  return process.getBuiltinModule('node:worker_threads') as typeof import('node:worker_threads');
 }
 
 export function segmentCellsInWorker(
@@ -22,7 +29,8 @@ export function segmentCellsInWorker(
   const root = projectRoot();
   const entry = path.join(root, 'server/jobs/workers/segment-cells.worker.mjs');
   return new Promise((resolve, reject) => {
-    const worker = new Worker(entry, {
+    const { Worker: WorkerThread } = workerThreads();
+    const worker = new WorkerThread(entry, {
       workerData: {
         volume,
         params,

@@ -1,0 +1,401 @@
+'use client';
+import Link from 'next/link';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { skipToken, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useTRPC, type RouterOutputs } from './trpc';
+import NiivueViewer, { type LabelLayer } from './NiivueViewer';
+import InstanceTable, { type InstanceRow, type Review } from './InstanceTable';
+import { fmtDate, fmtDuration, studyMeta } from './format';
+import { instanceColorCss } from '@/lib/ui/palette';
+import { fmtVec, type Vec3 } from '@/lib/ui/coords';
+
+type Run = RouterOutputs['runs']['list'][number];
+
+function isActive(status: string | null | undefined): boolean {
+  return status === 'queued' || status === 'running';
+}
+
+function time(d: unknown): number {
+  const t = new Date(d instanceof Date ? d.getTime() : String(d)).getTime();
+  return Number.isFinite(t) ? t : 0;
+}
+
+/** Typed tRPC error → "message (where). hint" */
+function describeError(e: unknown): string {
+  if (!e || typeof e !== 'object') return String(e);
+  const err = e as { message?: string; data?: { tessera?: { where?: string; hint?: string } | null } | null };
+  const t = err.data?.tessera;
+  return [err.message ?? 'Request failed', t?.where ? ` (${t.where})` : '', t?.hint ? `. ${t.hint}` : ''].join('');
+}
+
+function numOrUndef(s: string): number | undefined {
+  if (s.trim() === '') return undefined;
+  const x = Number(s);
+  return Number.isFinite(x) ? x : undefined;
+}
+
+export default function StudyViewer({ studyId }: { studyId: string }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+
+  const study = useQuery(trpc.studies.get.queryOptions({ id: studyId }));
+  const runs = useQuery(trpc.runs.list.queryOptions({ studyId }));
+
+  const [selectedRunId, setSelectedRunId] = useState<string | null>(null);
+  const [activeRunId, setActiveRunId] = useState<string | null>(null);
+  const [selectedLabel, setSelectedLabel] = useState<number | null>(null);
+  const [focus, setFocus] = useState<{ voxel: Vec3; seq: number } | null>(null);
+  const [opacity, setOpacity] = useState(0.6);
+  const [overlayVisible, setOverlayVisible] = useState(true);
+  const [location, setLocation] = useState<{ voxel: Vec3; label: number | null } | null>(null);
+  const [smooth, setSmooth] = useState('');
+  const [minDistance, setMinDistance] = useState('');
+  const [minSize, setMinSize] = useState('');
+
+  const sortedRuns = useMemo(() => [...(runs.data ?? [])].sort((a, b) => time(b.createdAt) - time(a.createdAt)), [runs.data]);
+  const latestSucceeded = sortedRuns.find((r) => r.status === 'succeeded') ?? null;
+  const currentRun: Run | null = (selectedRunId ? sortedRuns.find((r) => r.id === selectedRunId) : null) ?? latestSucceeded;
+
+  // A run that is already in flight (started elsewhere or before a reload) is tracked too.
+  useEffect(() => {
+    if (activeRunId) return;
+    const inFlight = sortedRuns.find((r) => isActive(r.status));
+    if (inFlight) setActiveRunId(inFlight.id);
+  }, [sortedRuns, activeRunId]);
+
+  const active = useQuery(
+    trpc.runs.get.queryOptions(activeRunId ? { id: activeRunId } : skipToken, {
+      refetchInterval: (q) => (q.state.data && !isActive(q.state.data.status) ? false : 300),
+      staleTime: 0,
+    }),
+  );
+
+  useEffect(() => {
+    const r = active.data;
+    if (!r || isActive(r.status)) return;
+    void queryClient.invalidateQueries(trpc.runs.list.queryFilter({ studyId }));
+    void queryClient.invalidateQueries(trpc.studies.list.queryFilter());
+    if (r.status === 'succeeded') {
+      setSelectedRunId(r.id);
+      setSelectedLabel(null);
+    }
+  }, [active.data, queryClient, trpc, studyId]);
+
+  const segment = useMutation(
+    trpc.runs.segmentCells.mutationOptions({
+      onSuccess: ({ runId }) => {
+        setActiveRunId(runId);
+        void queryClient.invalidateQueries(trpc.runs.list.queryFilter({ studyId }));
+      },
+    }),
+  );
+
+  const instances = useQuery(trpc.instances.list.queryOptions(currentRun ? { runId: currentRun.id } : skipToken));
+
+  const setReview = useMutation(
+    trpc.instances.setReview.mutationOptions({
+      onSuccess: () => {
+        if (currentRun) void queryClient.invalidateQueries(trpc.instances.list.queryFilter({ runId: currentRun.id }));
+      },
+    }),
+  );
+
+  const maxLabel = useMemo(() => {
+    let m = currentRun?.instanceCount ?? 0;
+    for (const r of instances.data ?? []) m = Math.max(m, r.labelId);
+    return m;
+  }, [instances.data, currentRun]);
+
+  const labels: LabelLayer | null = useMemo(
+    () =>
+      currentRun && currentRun.status === 'succeeded' && instances.data
+        ? { url: `/api/runs/${currentRun.id}/labels`, name: `labels-${currentRun.id}.nii.gz`, maxLabel }
+        : null,
+    [currentRun, instances.data, maxLabel],
+  );
+
+  const onSelect = useCallback((row: InstanceRow) => {
+    setSelectedLabel(row.labelId);
+    setFocus((f) => ({ voxel: [row.centroid[0], row.centroid[1], row.centroid[2]], seq: (f?.seq ?? 0) + 1 }));
+  }, []);
+
+  const onReview = useCallback(
+    (row: InstanceRow, review: Review) => setReview.mutate({ id: row.id, review }),
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [setReview.mutate],
+  );
+
+  const onLocation = useCallback((voxel: Vec3, label: number | null) => setLocation({ voxel, label }), []);
+
+  if (study.isPending) return <div className="panel empty">Loading study…</div>;
+  if (study.isError)
+    return (
+      <div className="alert alert-error" role="alert">
+        {study.error.data?.code === 'NOT_FOUND' ? 'This study does not exist (it may have been deleted).' : describeError(study.error)}{' '}
+        <Link href="/studies">Back to the studies</Link>
+      </div>
+    );
+
+  const s = study.data;
+  const meta = studyMeta(s.meta);
+  const original = s.assets.find((a) => a.role === 'original');
+  const volumeName = original?.filename && /\.nii(\.gz)?$/i.test(original.filename) ? original.filename : 'volume.nii.gz';
+  const run = active.data;
+  const running = !!run && isActive(run.status);
+  const pct = run ? Math.round(Math.max(0, Math.min(1, run.progress ?? 0)) * 100) : 0;
+
+  return (
+    <div data-testid="study-viewer" data-study-id={s.id}>
+      <div className="page-head">
+        <div>
+          <div className="subtle small">
+            <Link href="/studies">Studies</Link> /
+          </div>
+          <h1>{s.name}</h1>
+          <div className="study-meta">
+            <span>{s.kind}</span>
+            {s.modality && <span>{s.modality}</span>}
+            {meta.shape && <span>{meta.shape.join(' × ')} voxels</span>}
+            {meta.spacing && (
+              <span>
+                voxel {meta.spacing.map((x) => +x.toFixed(4)).join(' × ')} {meta.units}
+              </span>
+            )}
+            {meta.datatype && <span>{meta.datatype}</span>}
+          </div>
+        </div>
+      </div>
+
+      <div className="viewer-layout">
+        <div>
+          <div className="viewer-panel">
+            <div className="viewer-toolbar">
+              <label>
+                Run
+                <select
+                  data-testid="run-select"
+                  value={currentRun?.id ?? ''}
+                  onChange={(e) => {
+                    setSelectedRunId(e.target.value || null);
+                    setSelectedLabel(null);
+                  }}
+                  disabled={sortedRuns.length === 0}
+                >
+                  {sortedRuns.length === 0 && <option value="">no runs yet</option>}
+                  {sortedRuns.map((r) => (
+                    <option key={r.id} value={r.id} disabled={r.status !== 'succeeded'}>
+                      {fmtDate(r.createdAt)} · {r.pipeline} · {r.device} · {r.status}
+                      {r.instanceCount !== null && r.instanceCount !== undefined ? ` · ${r.instanceCount} inst.` : ''}
+                    </option>
+                  ))}
+                </select>
+              </label>
+              <label>
+                <input
+                  type="checkbox"
+                  data-testid="overlay-toggle"
+                  checked={overlayVisible}
+                  onChange={(e) => setOverlayVisible(e.target.checked)}
+                />
+                Labels
+              </label>
+              <label>
+                Opacity
+                <input
+                  type="range"
+                  min={0}
+                  max={1}
+                  step={0.05}
+                  value={opacity}
+                  data-testid="opacity-slider"
+                  onChange={(e) => setOpacity(Number(e.target.value))}
+                />
+                <span className="mono">{opacity.toFixed(2)}</span>
+              </label>
+              {selectedLabel !== null && (
+                <label>
+                  <span className="swatch" style={{ background: instanceColorCss(selectedLabel) }} />
+                  instance <span className="mono" data-testid="selected-label">{selectedLabel}</span>
+                  <button className="btn btn-small" style={{ height: 22 }} onClick={() => setSelectedLabel(null)}>
+                    clear
+                  </button>
+                </label>
+              )}
+            </div>
+            {s.kind === 'volume' ? (
+              <NiivueViewer
+                volumeUrl={`/api/studies/${s.id}/volume`}
+                volumeName={volumeName}
+                labels={labels}
+                selectedLabel={selectedLabel}
+                opacity={opacity}
+                overlayVisible={overlayVisible}
+                focus={focus}
+                onLocation={onLocation}
+              />
+            ) : (
+              <div className="viewer-canvas-wrap">
+                <div className="viewer-error">This study is a {s.kind}; the volume viewer shows NIfTI volumes only.</div>
+              </div>
+            )}
+            <div className="viewer-foot" data-testid="viewer-location">
+              <span>voxel {location ? fmtVec(location.voxel, 0) : '—'}</span>
+              <span>label {location?.label ? location.label : '—'}</span>
+            </div>
+          </div>
+
+          <section className="panel instances-panel">
+            <div className="instances-head">
+              <h2 style={{ margin: 0 }}>
+                Instances{' '}
+                {instances.data && (
+                  <span className="subtle" data-testid="instance-count">
+                    ({instances.data.length})
+                  </span>
+                )}
+              </h2>
+              <span className="subtle small">Click a row to move the crosshair to its centroid.</span>
+            </div>
+            {!currentRun && <div className="empty">No segmentation yet. Run “Segment cells” to find instances.</div>}
+            {currentRun && instances.isPending && <div className="empty">Loading instances…</div>}
+            {instances.isError && <div className="alert alert-error">{describeError(instances.error)}</div>}
+            {instances.data && (
+              <InstanceTable rows={instances.data} units={meta.units} selectedLabel={selectedLabel} onSelect={onSelect} onReview={onReview} />
+            )}
+          </section>
+        </div>
+
+        <aside className="side">
+          <section className="panel">
+            <h2>Segment cells</h2>
+            <div className="subtle small" style={{ marginBottom: 10 }}>
+              Classical pipeline: smoothing, Otsu threshold, distance transform, seeded watershed. Leave a field empty for its default.
+            </div>
+            <div className="param-grid">
+              <label className="field">
+                Smoothing σ ({meta.units})
+                <input type="number" min={0} step="any" value={smooth} onChange={(e) => setSmooth(e.target.value)} data-testid="param-smooth" placeholder="auto" />
+              </label>
+              <label className="field">
+                Min distance ({meta.units})
+                <input type="number" min={0} step="any" value={minDistance} onChange={(e) => setMinDistance(e.target.value)} data-testid="param-min-distance" placeholder="auto" />
+              </label>
+              <label className="field">
+                Min size (voxels)
+                <input type="number" min={0} step={1} value={minSize} onChange={(e) => setMinSize(e.target.value)} data-testid="param-min-size" placeholder="auto" />
+              </label>
+            </div>
+            <button
+              className="btn btn-primary"
+              data-testid="segment-button"
+              disabled={s.kind !== 'volume' || running || segment.isPending}
+              onClick={() => {
+                const params = { smooth: numOrUndef(smooth), minDistance: numOrUndef(minDistance), minSize: numOrUndef(minSize) };
+                const any = Object.values(params).some((v) => v !== undefined);
+                segment.mutate(any ? { studyId: s.id, params } : { studyId: s.id });
+              }}
+            >
+              {running || segment.isPending ? 'Segmenting…' : 'Segment cells'}
+            </button>
+            {segment.isError && (
+              <div className="alert alert-error" role="alert" data-testid="segment-error">
+                {describeError(segment.error)}
+              </div>
+            )}
+            {run && (
+              <div className="run-progress" data-testid="run-progress" data-status={run.status}>
+                <div className="run-progress-head">
+                  <span>
+                    <span className={`badge badge-${run.status}`} data-testid="run-status">
+                      {run.status}
+                    </span>{' '}
+                    <span data-testid="run-stage">{run.stage ?? ''}</span>
+                  </span>
+                  <span data-testid="run-percent">{pct}%</span>
+                </div>
+                <div className="progress" role="progressbar" aria-valuenow={pct} aria-valuemin={0} aria-valuemax={100}>
+                  <div style={{ width: `${pct}%` }} />
+                </div>
+                {run.status === 'failed' && run.error && (
+                  <div className="alert alert-error" role="alert">
+                    {run.error}
+                  </div>
+                )}
+                {run.status === 'succeeded' && (
+                  <div className="subtle small" style={{ marginTop: 6 }}>
+                    {run.instanceCount ?? 0} instances in {fmtDuration(run.startedAt, run.finishedAt)}
+                  </div>
+                )}
+              </div>
+            )}
+          </section>
+
+          {currentRun && (
+            <section className="panel" data-testid="run-details">
+              <h2>Run</h2>
+              <dl className="kv">
+                <dt>Pipeline</dt>
+                <dd>
+                  {currentRun.pipeline} v{currentRun.version}
+                </dd>
+                <dt>Runner</dt>
+                <dd>
+                  {currentRun.runner} ({currentRun.location})
+                </dd>
+                <dt>Device</dt>
+                <dd>
+                  {currentRun.device}
+                  {currentRun.adapter ? ` · ${currentRun.adapter}` : ''}
+                </dd>
+                <dt>Status</dt>
+                <dd>
+                  <span className={`badge badge-${currentRun.status}`}>{currentRun.status}</span>
+                </dd>
+                <dt>Instances</dt>
+                <dd>{currentRun.instanceCount ?? '—'}</dd>
+                <dt>Started</dt>
+                <dd>{fmtDate(currentRun.startedAt)}</dd>
+                <dt>Time</dt>
+                <dd>{fmtDuration(currentRun.startedAt, currentRun.finishedAt)}</dd>
+                <dt>Parameters</dt>
+                <dd>
+                  <ParamList params={currentRun.params} />
+                </dd>
+              </dl>
+              <h2 style={{ marginTop: 14 }}>Downloads</h2>
+              <div className="downloads">
+                <a className="btn btn-small" href={`/api/runs/${currentRun.id}/labels`} download data-testid="download-labels">
+                  Labels (.nii.gz)
+                </a>
+                <a className="btn btn-small" href={`/api/runs/${currentRun.id}/instances.csv`} download data-testid="download-csv">
+                  Instances (CSV)
+                </a>
+                <a className="btn btn-small" href={`/api/runs/${currentRun.id}/instances.json`} download data-testid="download-json">
+                  Instances (JSON)
+                </a>
+              </div>
+            </section>
+          )}
+        </aside>
+      </div>
+    </div>
+  );
+}
+
+/** Run parameters as "name value" lines (the server's `resolved` block first when present). */
+function ParamList({ params }: { params: Record<string, unknown> }) {
+  const resolved = params.resolved && typeof params.resolved === 'object' ? (params.resolved as Record<string, unknown>) : null;
+  const entries = Object.entries(resolved ?? params).filter(([, v]) => v !== undefined && v !== null);
+  if (entries.length === 0) return <span className="subtle">defaults</span>;
+  const show = (v: unknown): string =>
+    typeof v === 'number' ? String(+v.toPrecision(6)) : Array.isArray(v) ? v.map(show).join(' × ') : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  return (
+    <span className="mono small" style={{ display: 'block', lineHeight: 1.6 }}>
+      {entries.map(([k, v]) => (
+        <span key={k} style={{ display: 'block' }}>
+          {k} <span className="subtle">=</span> {show(v)}
+        </span>
+      ))}
+    </span>
+  );
+}
