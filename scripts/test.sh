@@ -16,7 +16,9 @@ start_postgres() {
   for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 && break; sleep 1; done
   su postgres -c "psql -qtAc \"SELECT 1 FROM pg_roles WHERE rolname='tessera'\"" | grep -q 1 \
     || su postgres -c "psql -qc \"CREATE ROLE tessera LOGIN PASSWORD 'tessera' CREATEDB\""
-  export TEST_DATABASE_URL_PG="postgresql://tessera:tessera@127.0.0.1:5432/postgres"
+  su postgres -c "psql -qtAc \"SELECT 1 FROM pg_database WHERE datname='tessera_test'\"" | grep -q 1 \
+    || su postgres -c "createdb -O tessera tessera_test"
+  export TEST_DATABASE_URL_PG="postgresql://tessera:tessera@127.0.0.1:5432/tessera_test"
 }
 
 stage "postgres" start_postgres
