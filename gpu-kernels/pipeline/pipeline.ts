@@ -21,11 +21,10 @@ import { ArgumentError } from '../../lib/errors';
 import { otsuThreshold } from '../../lib/segmentation/otsu';
 import {
   type ClassicalParams,
-  DEFAULT_CLASSICAL_PARAMS,
   PIPELINE_STAGES,
   type PipelineStage,
   type ProgressCallback,
-  type ResolvedClassicalParams,
+  resolveClassicalParams,
   type SegmentResult,
 } from '../../lib/segmentation/pipeline';
 import { seedsToMarkers } from '../../lib/segmentation/seeds';
@@ -41,26 +40,6 @@ import { thresholdUniform, thresholdWgsl } from './threshold.wgsl';
 export interface GpuSegmentResult extends SegmentResult {
   /** Where it ran: WebGPU and the adapter's name. */
   device: { kind: 'webgpu'; adapter: string };
-}
-
-/** The twin's parameter resolution (defaults, checks, per-axis voxel values). */
-export function resolveClassicalParams(v: Volume, p: ClassicalParams, where = 'segmentCellsGpu'): ResolvedClassicalParams {
-  const r = { ...DEFAULT_CLASSICAL_PARAMS };
-  for (const [k, val] of Object.entries(p)) if (val !== undefined) (r as Record<string, unknown>)[k] = val;
-  const bad = (name: string, val: unknown, hint: string): never => {
-    throw new ArgumentError(`${name} is invalid: ${String(val)}`, { where: `${where}.${name}`, hint });
-  };
-  if (!Number.isFinite(r.smoothSigma) || r.smoothSigma < 0) bad('smoothSigma', r.smoothSigma, 'Use a sigma ≥ 0 in physical units (0 = off).');
-  if (r.threshold !== 'otsu' && !Number.isFinite(r.threshold)) bad('threshold', r.threshold, "Use a number or 'otsu'.");
-  if (!Number.isFinite(r.minDistance) || r.minDistance <= 0) bad('minDistance', r.minDistance, 'Use a distance > 0 in physical units.');
-  if (!Number.isFinite(r.minVoxels) || r.minVoxels < 0) bad('minVoxels', r.minVoxels, 'Use a voxel count ≥ 0.');
-  if (![6, 18, 26].includes(r.connectivity)) bad('connectivity', r.connectivity, 'Use 6, 18 or 26.');
-  const s = v.spacing;
-  return {
-    ...r,
-    smoothSigmaVoxels: [r.smoothSigma / s[0], r.smoothSigma / s[1], r.smoothSigma / s[2]],
-    minDistanceVoxels: [0, 1, 2].map((i) => Math.max(1, Math.round(r.minDistance / s[i]))) as Vec3,
-  };
 }
 
 /**

@@ -75,11 +75,15 @@ export interface SegmentResult {
   seedCount: number;
 }
 
-function resolve(v: Volume, p: ClassicalParams): ResolvedClassicalParams {
+/**
+ * Defaults filled in, parameters validated, physical values turned into per-axis voxel values.
+ * Shared by the CPU pipeline and its GPU twin so both resolve parameters identically.
+ */
+export function resolveClassicalParams(v: Volume, p: ClassicalParams, where = 'segmentCells'): ResolvedClassicalParams {
   const r = { ...DEFAULT_CLASSICAL_PARAMS };
   for (const [k, val] of Object.entries(p)) if (val !== undefined) (r as Record<string, unknown>)[k] = val;
   const bad = (name: string, val: unknown, hint: string): never => {
-    throw new ArgumentError(`${name} is invalid: ${String(val)}`, { where: `segmentCells.${name}`, hint });
+    throw new ArgumentError(`${name} is invalid: ${String(val)}`, { where: `${where}.${name}`, hint });
   };
   if (!Number.isFinite(r.smoothSigma) || r.smoothSigma < 0) bad('smoothSigma', r.smoothSigma, 'Use a sigma ≥ 0 in physical units (0 = off).');
   if (r.threshold !== 'otsu' && !Number.isFinite(r.threshold)) bad('threshold', r.threshold, "Use a number or 'otsu'.");
@@ -100,7 +104,7 @@ function resolve(v: Volume, p: ClassicalParams): ResolvedClassicalParams {
  */
 export function segmentCells(v: Volume, params: ClassicalParams = {}, onProgress?: ProgressCallback): SegmentResult {
   validateVolume(v, 'segmentCells');
-  const p = resolve(v, params);
+  const p = resolveClassicalParams(v, params);
   const timings = Object.fromEntries(PIPELINE_STAGES.map((s) => [s, 0])) as Record<PipelineStage, number>;
   let done = 0;
   const run = <T>(stage: PipelineStage, f: () => T): T => {
