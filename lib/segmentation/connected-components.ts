@@ -26,7 +26,7 @@ export function backwardNeighbours(connectivity: Connectivity): Vec3[] {
   return out;
 }
 
-function findRoot(parent: Int32Array, i: number): number {
+function findRoot(parent: Uint32Array, i: number): number {
   let r = i;
   while (parent[r] !== r) r = parent[r];
   // Path compression.
@@ -91,9 +91,11 @@ export function connectedComponents(
   });
   const all = packOffsets(nbs, nx, ny);
   const rest = packOffsets(afterLeft, nx, ny);
-  // parent[i] for foreground voxels. Links always point to smaller indices, so the root of a tree
-  // is its smallest index, i.e. its first voxel in memory order.
-  const parent = new Int32Array(total);
+  // Pass 1 stores parent[i] for foreground voxels in the output array itself. Links always point
+  // to smaller indices, so the root of a tree is its smallest index (its first voxel in memory
+  // order). Background entries are never written and stay 0.
+  const labels = new Uint32Array(total);
+  const parent = labels;
   let i = 0;
   let leftRoot = -1; // root of voxel i − 1's tree when i − 1 is foreground
   for (let z = 0; z < nz; z++) {
@@ -130,8 +132,8 @@ export function connectedComponents(
       }
     }
   }
-  // Parents precede their children, so one pass in memory order labels every tree from its root.
-  const labels = new Uint32Array(total);
+  // Pass 2, in place: parents precede their children, so by the time voxel v is reached its
+  // parent's entry already holds the tree's label (roots get the next new label).
   let count = 0;
   for (let v = 0; v < total; v++) {
     if (mask[v] === 0) continue;
