@@ -1,3 +1,4 @@
 /** File format readers and writers. */
 export * from './nifti';
 export * from './pointcloud';
+export * from './tiff';
