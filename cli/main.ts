@@ -6,6 +6,7 @@
 import { isTesseraError } from '../lib/errors';
 import { evalCommand } from './commands/eval';
 import { generateNucleiCommand } from './commands/generate-nuclei';
+import { generateSceneCommand } from './commands/generate-scene';
 import { segmentCellsCommand } from './commands/segment-cells';
 
 export const HELP = `Usage: tessera <command> [options]
@@ -14,6 +15,7 @@ Commands:
   segment-cells <input> --out <labels.nii.gz>   classical nuclei/cell instance segmentation
   eval --pred <labels> --gt <labels>            instance AP against ground truth
   generate-nuclei --out <img> --labels <gt>     synthetic nuclei volume with ground truth
+  generate-scene --out <scene.ply>              synthetic RGB-D scene with instance/class labels
 
 Run 'tessera <command> --help' for a command's options.`;
 
@@ -22,6 +24,7 @@ const COMMANDS: Record<string, Command> = {
   'segment-cells': segmentCellsCommand,
   eval: evalCommand,
   'generate-nuclei': generateNucleiCommand,
+  'generate-scene': generateSceneCommand,
 };
 
 export function exitCodeFor(e: unknown): number {

@@ -2,7 +2,7 @@
 import Link from 'next/link';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { skipToken, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useTRPC, type RouterOutputs } from './trpc';
+import { useTRPC, useTRPCClient, type RouterOutputs } from './trpc';
 import NiivueViewer, { type LabelLayer } from './NiivueViewer';
 import InstanceTable, { type InstanceRow, type Review } from './InstanceTable';
 import { fmtDate, fmtDuration, studyMeta } from './format';
@@ -10,6 +10,10 @@ import { instanceColorCss } from '@/lib/ui/palette';
 import { fmtVec, type Vec3 } from '@/lib/ui/coords';
 
 type Run = RouterOutputs['runs']['list'][number];
+type RunOn = 'browser' | 'server';
+type ServerDevice = 'auto' | 'cpu' | 'gpu';
+/** WebGPU in this page: still probing, an adapter (name), or none. */
+type GpuProbe = { state: 'pending' } | { state: 'available'; adapter: string } | { state: 'unavailable' };
 
 function isActive(status: string | null | undefined): boolean {
   return status === 'queued' || status === 'running';
@@ -51,6 +55,31 @@ export default function StudyViewer({ studyId }: { studyId: string }) {
   const [smooth, setSmooth] = useState('');
   const [minDistance, setMinDistance] = useState('');
   const [minSize, setMinSize] = useState('');
+  const trpcClient = useTRPCClient();
+  const [gpuProbe, setGpuProbe] = useState<GpuProbe>({ state: 'pending' });
+  const [runOnChoice, setRunOnChoice] = useState<RunOn | null>(null);
+  const [serverDevice, setServerDevice] = useState<ServerDevice>('auto');
+  const [browserBusy, setBrowserBusy] = useState(false);
+  const [browserStage, setBrowserStage] = useState<string | null>(null);
+  const [browserError, setBrowserError] = useState<string | null>(null);
+  // Default: Browser when navigator.gpu gives an adapter, else Server; the user's choice wins.
+  const runOn: RunOn = runOnChoice ?? (gpuProbe.state === 'available' ? 'browser' : 'server');
+
+  useEffect(() => {
+    let cancelled = false;
+    // Loaded on demand: the GPU kernels stay out of the page's first bundle.
+    void import('./browser-run')
+      .then((m) => m.browserGpu())
+      .then((ctx) => {
+        if (!cancelled) setGpuProbe(ctx ? { state: 'available', adapter: ctx.adapterInfo.name } : { state: 'unavailable' });
+      })
+      .catch(() => {
+        if (!cancelled) setGpuProbe({ state: 'unavailable' });
+      });
+    return () => {
+      cancelled = true;
+    };
+  }, []);
 
   const sortedRuns = useMemo(() => [...(runs.data ?? [])].sort((a, b) => time(b.createdAt) - time(a.createdAt)), [runs.data]);
   const latestSucceeded = sortedRuns.find((r) => r.status === 'succeeded') ?? null;
@@ -91,6 +120,39 @@ export default function StudyViewer({ studyId }: { studyId: string }) {
   );
 
   const instances = useQuery(trpc.instances.list.queryOptions(currentRun ? { runId: currentRun.id } : skipToken));
+
+  const startBrowserRun = useCallback(
+    async (params: { smooth?: number; minDistance?: number; minSize?: number } | undefined) => {
+      setBrowserBusy(true);
+      setBrowserError(null);
+      setBrowserStage('starting');
+      try {
+        const { runInBrowser } = await import('./browser-run');
+        await runInBrowser({
+          studyId,
+          params,
+          api: {
+            createBrowserRun: (i) => trpcClient.runs.createBrowserRun.mutate(i),
+            reportProgress: (i) => trpcClient.runs.reportProgress.mutate(i as Parameters<typeof trpcClient.runs.reportProgress.mutate>[0]),
+            failBrowserRun: (i) => trpcClient.runs.failBrowserRun.mutate(i),
+          },
+          onRun: (runId) => {
+            setActiveRunId(runId);
+            void queryClient.invalidateQueries(trpc.runs.list.queryFilter({ studyId }));
+          },
+          onStage: (stage) => setBrowserStage(stage),
+        });
+      } catch (e) {
+        setBrowserError(describeError(e));
+      } finally {
+        setBrowserBusy(false);
+        setBrowserStage(null);
+        void queryClient.invalidateQueries(trpc.runs.get.queryFilter());
+        void queryClient.invalidateQueries(trpc.runs.list.queryFilter({ studyId }));
+      }
+    },
+    [studyId, trpcClient, queryClient, trpc],
+  );
 
   const setReview = useMutation(
     trpc.instances.setReview.mutationOptions({
@@ -141,7 +203,7 @@ export default function StudyViewer({ studyId }: { studyId: string }) {
   const original = s.assets.find((a) => a.role === 'original');
   const volumeName = original?.filename && /\.nii(\.gz)?$/i.test(original.filename) ? original.filename : 'volume.nii.gz';
   const run = active.data;
-  const running = !!run && isActive(run.status);
+  const running = (!!run && isActive(run.status)) || browserBusy;
   const pct = run ? Math.round(Math.max(0, Math.min(1, run.progress ?? 0)) * 100) : 0;
 
   return (
@@ -285,6 +347,47 @@ export default function StudyViewer({ studyId }: { studyId: string }) {
                 <input type="number" min={0} step={1} value={minSize} onChange={(e) => setMinSize(e.target.value)} data-testid="param-min-size" placeholder="auto" />
               </label>
             </div>
+            <div className="run-on" data-testid="run-on" data-webgpu={gpuProbe.state} data-run-on={runOn} style={{ margin: '8px 0' }}>
+              <div className="small" style={{ marginBottom: 4 }}>Run on</div>
+              <label style={{ marginRight: 12 }}>
+                <input
+                  type="radio"
+                  name="run-on"
+                  value="browser"
+                  data-testid="run-on-browser"
+                  checked={runOn === 'browser'}
+                  onChange={() => setRunOnChoice('browser')}
+                />{' '}
+                Browser (WebGPU)
+              </label>
+              <label>
+                <input
+                  type="radio"
+                  name="run-on"
+                  value="server"
+                  data-testid="run-on-server"
+                  checked={runOn === 'server'}
+                  onChange={() => setRunOnChoice('server')}
+                />{' '}
+                Server
+              </label>
+              {runOn === 'server' && (
+                <label className="small" style={{ marginLeft: 12 }}>
+                  device{' '}
+                  <select data-testid="server-device" value={serverDevice} onChange={(e) => setServerDevice(e.target.value as ServerDevice)}>
+                    <option value="auto">auto (GPU if available)</option>
+                    <option value="gpu">GPU (WebGPU/Dawn)</option>
+                    <option value="cpu">CPU</option>
+                  </select>
+                </label>
+              )}
+              <div className="subtle small" data-testid="webgpu-adapter" style={{ marginTop: 4 }}>
+                {gpuProbe.state === 'pending' && 'Checking WebGPU in this browser…'}
+                {gpuProbe.state === 'available' && <>This browser: WebGPU · {gpuProbe.adapter}</>}
+                {gpuProbe.state === 'unavailable' &&
+                  (runOn === 'browser' ? 'No WebGPU adapter in this browser: a browser run uses the CPU.' : 'No WebGPU adapter in this browser.')}
+              </div>
+            </div>
             <button
               className="btn btn-primary"
               data-testid="segment-button"
@@ -292,11 +395,20 @@ export default function StudyViewer({ studyId }: { studyId: string }) {
               onClick={() => {
                 const params = { smooth: numOrUndef(smooth), minDistance: numOrUndef(minDistance), minSize: numOrUndef(minSize) };
                 const any = Object.values(params).some((v) => v !== undefined);
-                segment.mutate(any ? { studyId: s.id, params } : { studyId: s.id });
+                if (runOn === 'browser') {
+                  void startBrowserRun(any ? params : undefined);
+                  return;
+                }
+                segment.mutate({ studyId: s.id, device: serverDevice, ...(any ? { params } : {}) });
               }}
             >
               {running || segment.isPending ? 'Segmenting…' : 'Segment cells'}
             </button>
+            {browserError && (
+              <div className="alert alert-error" role="alert" data-testid="browser-run-error">
+                {browserError}
+              </div>
+            )}
             {segment.isError && (
               <div className="alert alert-error" role="alert" data-testid="segment-error">
                 {describeError(segment.error)}
@@ -312,6 +424,11 @@ export default function StudyViewer({ studyId }: { studyId: string }) {
                     <span data-testid="run-stage">{run.stage ?? ''}</span>
                   </span>
                   <span data-testid="run-percent">{pct}%</span>
+                </div>
+                <div className="subtle small" data-testid="run-device" data-location={run.location} data-device={run.device}>
+                  {run.location === 'browser' ? 'Browser' : 'Server'} · {run.device === 'webgpu' ? 'WebGPU' : 'CPU'}
+                  {run.adapter ? ` · ${run.adapter}` : ''}
+                  {browserBusy && browserStage && run.location === 'browser' ? ` · ${browserStage}` : ''}
                 </div>
                 <div className="progress" role="progressbar" aria-valuenow={pct} aria-valuemin={0} aria-valuemax={100}>
                   <div style={{ width: `${pct}%` }} />

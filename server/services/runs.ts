@@ -5,18 +5,30 @@ import { notFound } from './errors';
 import { getOriginalAsset } from './studies';
 import { toRunSummary, type RunSummary } from './serialize';
 import { track } from '../jobs/registry';
-import { runSegmentCellsJob } from '../jobs/segment-cells';
+import { runSegmentCellsJob, type DeviceRequest } from '../jobs/segment-cells';
+import { createBrowserRun, expireStaleBrowserRuns } from './browser-runs';
 
 export { SegmentCellsParams };
-export const CLASSICAL_PIPELINE = 'classical-cells';
-export const CLASSICAL_VERSION = '1';
+export { CLASSICAL_PIPELINE, CLASSICAL_VERSION } from './browser-runs';
+import { CLASSICAL_PIPELINE, CLASSICAL_VERSION } from './browser-runs';
 
 
-/** Creates a queued Run and starts it in this process. Resolves once the Run row exists. */
+export type { DeviceRequest };
+
+/**
+ * Creates a Run. `location: 'server'` (default): queued and started in this process on `device`
+ * ('auto' = Dawn when the server has a WebGPU adapter, else CPU; 'gpu' fails the Run when there is
+ * none; 'cpu'). `location: 'browser'`: the same as `createBrowserRun` — the caller computes and
+ * posts the result to /api/runs/:id/result. Resolves once the Run row exists.
+ */
 export async function startSegmentCells(
   deps: ServiceDeps,
-  input: { studyId: string; params?: SegmentCellsParams },
+  input: { studyId: string; params?: SegmentCellsParams; device?: DeviceRequest; location?: 'server' | 'browser' },
 ): Promise<{ runId: string }> {
+  const device: DeviceRequest = input.device ?? 'auto';
+  if (input.location === 'browser') {
+    return createBrowserRun(deps, { studyId: input.studyId, params: input.params, device: device === 'cpu' ? 'cpu' : 'webgpu' });
+  }
   const params = SegmentCellsParams.parse(input.params ?? {});
   await getOriginalAsset(deps, input.studyId); // NOT_FOUND before any Run exists
   const run = await deps.db.run.create({
@@ -27,18 +39,20 @@ export async function startSegmentCells(
       params,
       location: 'server',
       runner: 'tessera',
-      device: 'cpu',
+      // What it will most likely use; the job records the device (and adapter) it actually used.
+      device: device === 'gpu' ? 'webgpu' : 'cpu',
       status: 'queued',
       stage: 'queued',
       progress: 0,
     },
     select: { id: true },
   });
-  track(run.id, runSegmentCellsJob(deps, run.id));
+  track(run.id, runSegmentCellsJob(deps, run.id, { device }));
   return { runId: run.id };
 }
 
 export async function getRun(deps: ServiceDeps, id: string): Promise<RunSummary> {
+  await expireStaleBrowserRuns(deps, { id });
   const r = await deps.db.run.findUnique({ where: { id } });
   if (!r) throw notFound('run', id);
   return toRunSummary(r);
@@ -47,6 +61,7 @@ export async function getRun(deps: ServiceDeps, id: string): Promise<RunSummary>
 export async function listRuns(deps: ServiceDeps, studyId: string): Promise<RunSummary[]> {
   const s = await deps.db.study.findUnique({ where: { id: studyId }, select: { id: true } });
   if (!s) throw notFound('study', studyId);
+  await expireStaleBrowserRuns(deps, { studyId });
   const rows = await deps.db.run.findMany({ where: { studyId }, orderBy: { createdAt: 'desc' } });
   return rows.map(toRunSummary);
 }
