@@ -2,20 +2,13 @@
  * WebGPU for the CLI: Dawn (npm `webgpu`) with a Vulkan driver chosen BEFORE Dawn is loaded.
  * `VK_ICD_FILENAMES` wins when set (pointing it at a nonexistent file forces "no adapter");
  * otherwise the first existing of Mesa ≥ 25 lavapipe and Chromium's SwiftShader
- * (the same rule as server/gpu/vulkan.ts and gpu-kernels/test-setup.ts).
+ * (gpu-kernels/runtime/vulkan-icd.ts, shared with the server and the tests).
  */
-import { existsSync } from 'node:fs';
+import { VULKAN_ICD_CANDIDATES, ensureVulkanIcd } from '../gpu-kernels/runtime/vulkan-icd';
 import { TesseraError, isTesseraError } from '../lib/errors';
 import type { GpuContext } from '../gpu-kernels/runtime';
 
-export const VULKAN_ICD_CANDIDATES = ['/usr/share/vulkan/icd.d/lvp_icd.json', '/usr/lib/chromium/vk_swiftshader_icd.json'];
-
-export function ensureVulkanIcd(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  if (env.VK_ICD_FILENAMES) return env.VK_ICD_FILENAMES;
-  const found = VULKAN_ICD_CANDIDATES.find((p) => existsSync(p));
-  if (found) env.VK_ICD_FILENAMES = found;
-  return found;
-}
+export { VULKAN_ICD_CANDIDATES, ensureVulkanIcd };
 
 let ctxPromise: Promise<GpuContext> | null = null;
 

@@ -1,26 +1,15 @@
 /**
  * Test helper for GPU kernel tests in Node (imported by every gpu-kernels/**\/*.test.ts).
  *
- * Chooses the Vulkan ICD before Dawn starts: `VK_ICD_FILENAMES` if already set (override), else the
- * first existing of Mesa ≥ 25 lavapipe (`lvp_icd.json`, from bookworm-backports), Chromium's
- * SwiftShader, and an arch-suffixed lavapipe ICD (Mesa 22's name; Dawn rejects Mesa 22). A test that
- * finds no adapter fails: `testContext()` throws GPU_UNAVAILABLE.
+ * Chooses the Vulkan ICD before Dawn starts (runtime/vulkan-icd.ts). A test that finds no adapter
+ * fails: `testContext()` throws GPU_UNAVAILABLE.
  */
-import { existsSync } from 'node:fs';
+import { ensureVulkanIcd } from './runtime/vulkan-icd';
 import type { GpuContext } from './runtime/device';
 
-export const ICD_CANDIDATES = [
-  '/usr/share/vulkan/icd.d/lvp_icd.json',
-  '/usr/lib/chromium/vk_swiftshader_icd.json',
-  '/usr/share/vulkan/icd.d/lvp_icd.x86_64.json',
-];
-
+/** Chooses the Vulkan ICD (gpu-kernels/runtime/vulkan-icd.ts) before Dawn starts. */
 export function chooseIcd(): string | undefined {
-  const env = process.env.VK_ICD_FILENAMES;
-  if (env) return env;
-  const found = ICD_CANDIDATES.find((p) => existsSync(p));
-  if (found) process.env.VK_ICD_FILENAMES = found;
-  return found;
+  return ensureVulkanIcd();
 }
 
 /** Edge of the cubic volume the timing tests use (env TESSERA_GPU_BENCH_N, default 64). */
