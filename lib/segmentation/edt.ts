@@ -257,6 +257,15 @@ function parabolaPass(src: Float32Array, dst: Float32Array, shape: Vec3, axis: 1
  * The input is not modified; the result carries the input's shape, spacing, affine and units.
  */
 export function edt(mask: Volume<Uint8Array>): Volume<Float32Array> {
+  return edtInto(mask);
+}
+
+/**
+ * {@link edt} written into `out` (length nx·ny·nz, any contents; every voxel is overwritten), so a
+ * caller that has a spare volume-sized Float32Array saves the allocation; without `out` (or with
+ * one of the wrong length) a new array is allocated. Returns the distance volume over `out`.
+ */
+export function edtInto(mask: Volume<Uint8Array>, into?: Float32Array): Volume<Float32Array> {
   const where = 'edt';
   validateVolume(mask, where);
   const { data, shape, spacing } = mask;
@@ -274,7 +283,7 @@ export function edt(mask: Volume<Uint8Array>): Volume<Float32Array> {
       hint: 'Pass a mask with at least one zero voxel (e.g. pad the volume by one background voxel).',
     });
   }
-  const out = new Float32Array(total);
+  const out = into && into.length === total && into.buffer !== data.buffer ? into : new Float32Array(total);
   const [nx, ny, nz] = shape;
   const scratch = makeEdtScratch(Math.max(ny, nz));
   // The last pass along an axis longer than 1 writes distances (sqrt) directly.

@@ -14,13 +14,13 @@
  */
 import { ArgumentError } from '../errors';
 import { type LabelVolume, type Vec3, type Volume, validateVolume } from '../volume';
-import { edt } from './edt';
+import { edtInto } from './edt';
 import { gaussianSmooth } from './gaussian';
 import { otsuThreshold } from './otsu';
 import { removeSmallAndRelabel } from './relabel';
-import { findSeeds, seedsToMarkers } from './seeds';
+import { findSeeds } from './seeds';
 import { type InstanceStats, instanceStats } from './stats';
-import { watershed } from './watershed';
+import { watershedFromSeeds } from './watershed';
 
 export interface ClassicalParams {
   /** Gaussian smoothing sigma in physical units; 0 = off. Default 0.5. */
@@ -125,16 +125,22 @@ export function segmentCells(v: Volume, params: ClassicalParams = {}, onProgress
     return { threshold: t, mask: m };
   });
   const geometry = { shape: [...v.shape] as Vec3, spacing: [...v.spacing] as Vec3 };
-  const dist = run('edt', () => edt({ data: mask, ...geometry }));
+  // The smoothed volume, when it is our own intermediate, is not needed after thresholding: its
+  // buffer takes the distances, and the watershed then writes the labels over the distances, so
+  // the stages after smoothing allocate no volume-sized array but the mask (first-touch page
+  // faults of a fresh 64 MB array cost more here than the passes that fill it).
+  const spare = smoothed !== v && smoothed.data instanceof Float32Array ? smoothed.data : undefined;
+  const dist = run('edt', () => edtInto({ data: mask, ...geometry }, spare));
   const seeds = run('seeds', () =>
     findSeeds(dist, mask, { minDistance: p.minDistanceVoxels, excludeBorder: p.excludeBorder }),
   );
   const flooded = run('watershed', () => {
-    const markers = seedsToMarkers(seeds, geometry.shape);
     // dist is this function's own intermediate and no longer needed: negate it in place
     const neg = dist.data;
     for (let i = 0; i < neg.length; i++) neg[i] = -neg[i];
-    return watershed(neg, markers, mask, geometry.shape, { connectivity: p.connectivity });
+    // = watershed(neg, seedsToMarkers(seeds, shape), mask, ...), the labels written over neg
+    const labelsOut = new Uint32Array(neg.buffer, neg.byteOffset, neg.length);
+    return watershedFromSeeds(neg, seeds, mask, geometry.shape, { connectivity: p.connectivity }, labelsOut);
   });
   // the watershed output is ours too: relabel it in place
   const relabelled = run('relabel', () => removeSmallAndRelabel(flooded, p.minVoxels, { out: flooded }));

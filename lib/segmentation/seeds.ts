@@ -32,60 +32,86 @@ export interface FindSeedsOptions {
 }
 
 /**
- * Sliding maximum of width 2r+1 along one axis of a box of dims `d`, in place, with the constant 0
- * outside the box (scipy `maximum_filter1d(mode='constant', cval=0)`). van Herk / Gil-Werman: the
- * line is padded with r zeros per side and cut into blocks of w = 2r+1; with prefix maxima `g` and
- * suffix maxima `h` per block, the window [q, q+2r] of the padded line has maximum
- * max(h[q], g[q+2r]). Three comparisons per voxel, O(n) per line.
+ * Sliding maximum of width 2r+1 along an outer axis (rows `stride` apart) of the block starting at
+ * `base` with `n` rows of `rowLen` contiguous values, in place, with the constant 0 outside the
+ * block (scipy `maximum_filter1d(mode='constant', cval=0)`). van Herk / Gil-Werman as in
+ * {@link maxLine} (same blocks, same comparisons, so bit-identical), but run on whole rows at once:
+ * column tiles of the block are processed with the row axis outermost and x innermost, so every
+ * access is sequential and no lines are gathered. `g` and `h` hold ≥ (n + 2r) · 16 values.
  */
-function maxFilterAxis(a: Float32Array, d: Vec3, axis: 0 | 1 | 2, r: number, p: Float32Array, g: Float32Array, h: Float32Array): void {
-  const [bx, by, bz] = d;
-  const n = d[axis];
-  const total = bx * by * bz;
-  const nLines = total / n;
-  const stride = axis === 0 ? 1 : axis === 1 ? bx : bx * by;
-  // Consecutive lines start at consecutive addresses within a run (x lines excepted): gather a
-  // block of them with contiguous reads into a transposed buffer, filter, scatter back.
-  const run = axis === 0 ? 1 : axis === 1 ? bx : bx * by;
-  const runStride = axis === 1 ? bx * by : 0;
-  const B = axis === 0 ? 1 : Math.max(1, Math.min(run, Math.floor(65536 / n)));
-  const buf = axis === 0 ? a : new Float32Array(B * n);
-  for (let k = 0; k < r; k++) {
-    p[k] = 0;
-    p[r + n + k] = 0;
-  }
-  let l0 = 0;
-  while (l0 < nLines) {
-    let start: number;
-    let nb: number;
-    if (axis === 0) {
-      start = l0 * bx;
-      nb = 1;
-    } else {
-      const rr = Math.floor(l0 / run);
-      const inRun = l0 - rr * run;
-      nb = Math.min(B, nLines - l0, run - inRun);
-      start = rr * runStride + inRun;
-      for (let q = 0; q < n; q++) {
-        const off = start + q * stride;
-        for (let b = 0; b < nb; b++) buf[b * n + q] = a[off + b];
+function maxFilterRows(a: Float32Array, base: number, n: number, stride: number, rowLen: number, r: number, g: Float32Array, h: Float32Array): void {
+  const w = 2 * r + 1;
+  const m = n + 2 * r;
+  const T = Math.max(1, Math.min(rowLen, Math.floor(g.length / m)));
+  for (let c0 = 0; c0 < rowLen; c0 += T) {
+    const len = Math.min(T, rowLen - c0);
+    const off0 = base + c0;
+    for (let b0 = 0; b0 < m; b0 += w) {
+      const b1 = Math.min(m, b0 + w);
+      // Prefix maxima g over the block's rows (padded row q is source row q − r, 0 outside).
+      for (let q = b0; q < b1; q++) {
+        const src = q - r;
+        const gq = q * T;
+        if (q === b0) {
+          if (src < 0 || src >= n) for (let x = 0; x < len; x++) g[gq + x] = 0;
+          else {
+            const ao = off0 + src * stride;
+            for (let x = 0; x < len; x++) g[gq + x] = a[ao + x];
+          }
+        } else if (src < 0 || src >= n) {
+          for (let x = 0; x < len; x++) {
+            const prev = g[gq - T + x];
+            g[gq + x] = 0 > prev ? 0 : prev;
+          }
+        } else {
+          const ao = off0 + src * stride;
+          for (let x = 0; x < len; x++) {
+            const v = a[ao + x];
+            const prev = g[gq - T + x];
+            g[gq + x] = v > prev ? v : prev;
+          }
+        }
+      }
+      // Suffix maxima h.
+      for (let q = b1 - 1; q >= b0; q--) {
+        const src = q - r;
+        const hq = q * T;
+        if (q === b1 - 1) {
+          if (src < 0 || src >= n) for (let x = 0; x < len; x++) h[hq + x] = 0;
+          else {
+            const ao = off0 + src * stride;
+            for (let x = 0; x < len; x++) h[hq + x] = a[ao + x];
+          }
+        } else if (src < 0 || src >= n) {
+          for (let x = 0; x < len; x++) {
+            const prev = h[hq + T + x];
+            h[hq + x] = 0 > prev ? 0 : prev;
+          }
+        } else {
+          const ao = off0 + src * stride;
+          for (let x = 0; x < len; x++) {
+            const v = a[ao + x];
+            const prev = h[hq + T + x];
+            h[hq + x] = v > prev ? v : prev;
+          }
+        }
       }
     }
-    for (let b = 0; b < nb; b++) {
-      const o = axis === 0 ? start : b * n;
-      maxLine(buf, o, n, r, p, g, h);
-    }
-    if (axis !== 0) {
-      for (let q = 0; q < n; q++) {
-        const off = start + q * stride;
-        for (let b = 0; b < nb; b++) a[off + b] = buf[b * n + q];
+    const r2T = 2 * r * T;
+    for (let i = 0; i < n; i++) {
+      const ao = off0 + i * stride;
+      const hi = i * T;
+      const gi = hi + r2T;
+      for (let x = 0; x < len; x++) {
+        const hv = h[hi + x];
+        const gv = g[gi + x];
+        a[ao + x] = hv > gv ? hv : gv;
       }
     }
-    l0 += nb;
   }
 }
 
-/** Gil-Werman sliding maximum of one line `line[o .. o+n)` in place (see maxFilterAxis). */
+/** Gil-Werman sliding maximum of one line `line[o .. o+n)` in place (see maxFilterRows). */
 function maxLine(line: Float32Array, o: number, n: number, r: number, p: Float32Array, g: Float32Array, h: Float32Array): void {
   const w = 2 * r + 1;
   const m = n + 2 * r;
@@ -172,88 +198,196 @@ export function findSeeds(dist: Volume<Float32Array>, mask: Uint8Array, opts: Fi
   const border: Vec3 = ex === true ? md : ex === false ? [0, 0, 0] : checkIntVec(ex, 'excludeBorder', where);
   const data = dist.data;
   let threshold: number;
-  if (opts.thresholdAbs !== undefined) {
+  const findMin = opts.thresholdAbs === undefined;
+  if (!findMin) {
     if (typeof opts.thresholdAbs !== 'number' || Number.isNaN(opts.thresholdAbs)) {
       throw new ArgumentError(`thresholdAbs must be a number, got ${String(opts.thresholdAbs)}`, { where: `${where}.thresholdAbs` });
     }
     threshold = opts.thresholdAbs;
-  } else {
-    threshold = Infinity;
-    for (let i = 0; i < total; i++) if (data[i] < threshold) threshold = data[i];
-  }
+  } else threshold = Infinity;
 
-  // 1. Bounding box of the mask inside the border-excluded region.
+  // 1. Bounding box of the mask inside the border-excluded region (and, by default, the minimum
+  // of dist as threshold), in one pass.
   let x0 = nx, y0 = ny, z0 = nz, x1 = -1, y1 = -1, z1 = -1;
-  for (let z = border[2]; z < nz - border[2]; z++) {
-    for (let y = border[1]; y < ny - border[1]; y++) {
+  const bxLo = border[0];
+  const bxHi = nx - border[0];
+  for (let z = 0; z < nz; z++) {
+    const zIn = z >= border[2] && z < nz - border[2];
+    for (let y = 0; y < ny; y++) {
       const row = nx * (y + ny * z);
-      for (let x = border[0]; x < nx - border[0]; x++) {
-        if (mask[row + x] === 0) continue;
-        if (x < x0) x0 = x;
-        if (x > x1) x1 = x;
-        if (y < y0) y0 = y;
-        if (y > y1) y1 = y;
-        if (z < z0) z0 = z;
-        if (z > z1) z1 = z;
+      if (findMin) {
+        let t = threshold;
+        for (let x = 0; x < nx; x++) {
+          const v = data[row + x];
+          if (v < t) t = v;
+        }
+        threshold = t;
       }
+      if (!zIn || y < border[1] || y >= ny - border[1]) continue;
+      let first = -1;
+      for (let x = bxLo; x < bxHi; x++) {
+        if (mask[row + x] !== 0) {
+          first = x;
+          break;
+        }
+      }
+      if (first < 0) continue;
+      let last = first;
+      for (let x = bxHi - 1; x > first; x--) {
+        if (mask[row + x] !== 0) {
+          last = x;
+          break;
+        }
+      }
+      if (first < x0) x0 = first;
+      if (last > x1) x1 = last;
+      if (y < y0) y0 = y;
+      if (y > y1) y1 = y;
+      if (z < z0) z0 = z;
+      if (z > z1) z1 = z;
     }
   }
   if (x1 < 0) return new Uint32Array(0);
   const d: Vec3 = [x1 - x0 + 1, y1 - y0 + 1, z1 - z0 + 1];
   const [bx, by, bz] = d;
   const btotal = bx * by * bz;
+  const bxy = bx * by;
 
-  // 2. Work image and its local mask.
-  const img = new Float32Array(btotal);
-  const lm = new Uint8Array(btotal);
-  for (let z = 0, j = 0; z < bz; z++) {
-    for (let y = 0; y < by; y++) {
-      const row = x0 + nx * (y + y0 + ny * (z + z0));
-      for (let x = 0; x < bx; x++, j++) {
-        if (mask[row + x] !== 0) {
-          lm[j] = 1;
-          img[j] = data[row + x];
-        } else img[j] = FLOAT32_LOWEST;
+  // 2. The work image inside B is `img` = dist on the mask, −FLT_MAX elsewhere; it is never
+  // stored: `mx` (its maximum filter) is built from dist and the mask directly, and candidates
+  // are read off dist, the mask and `mx` in one scan.
+  const globalOf = (j: number): number => {
+    const z = (j / bxy) | 0;
+    const rem = j - z * bxy;
+    const y = (rem / bx) | 0;
+    return x0 + rem - y * bx + nx * (y + y0 + ny * (z + z0));
+  };
+  const imgAt = (j: number): number => {
+    const g = globalOf(j);
+    return mask[g] !== 0 ? data[g] : FLOAT32_LOWEST;
+  };
+  let cap = 1024;
+  let pos = new Int32Array(cap);
+  let keys = new Float32Array(cap);
+  let nc = 0;
+  const add = (j: number, v: number): void => {
+    if (nc === cap) {
+      cap *= 2;
+      const p2 = new Int32Array(cap);
+      p2.set(pos);
+      pos = p2;
+      const k2 = new Float32Array(cap);
+      k2.set(keys);
+      keys = k2;
+    }
+    pos[nc] = j;
+    keys[nc++] = -v;
+  };
+  if ((md[0] === 0 && md[1] === 0 && md[2] === 0) || btotal === 1) {
+    for (let j = 0; j < btotal; j++) {
+      const v = imgAt(j);
+      if (v > threshold) add(j, v);
+    }
+  } else {
+    const len = Math.max(bx + 2 * md[0], by + 2 * md[1], bz + 2 * md[2]);
+    const p = new Float32Array(len);
+    const gl = new Float32Array(len);
+    const hl = new Float32Array(len);
+    // Rows of g/h for the row-wise passes: a cache-sized tile, at least 16 columns wide.
+    const gh = Math.max(65536, 16 * (Math.max(by + 2 * md[1], bz + 2 * md[2]) + 1));
+    const g = new Float32Array(gh);
+    const h = new Float32Array(gh);
+    /** Plane z of the work image into `a` at `pb`, filtered along x and y; returns whether it holds a NaN. */
+    const buildPlane = (a: Float32Array, pb: number, z: number): boolean => {
+      let nan = false;
+      for (let y = 0; y < by; y++) {
+        const src = x0 + nx * (y + y0 + ny * (z + z0));
+        const o = pb + y * bx;
+        for (let x = 0; x < bx; x++) {
+          const v = mask[src + x] !== 0 ? data[src + x] : FLOAT32_LOWEST;
+          if (v !== v) nan = true;
+          a[o + x] = v;
+        }
+        if (md[0] > 0) maxLine(a, o, bx, md[0], p, gl, hl);
+      }
+      if (md[1] > 0) maxFilterRows(a, pb, by, bx, bx, md[1], g, h);
+      return nan;
+    };
+    /** Candidates (4.) of plane z given its local maxima `a[pb ..]`; returns false if the plane is not trivial. */
+    const scanPlane = (a: Float32Array, pb: number, z: number): boolean => {
+      let triv = true;
+      for (let y = 0, j = z * bxy; y < by; y++) {
+        const src = x0 + nx * (y + y0 + ny * (z + z0));
+        const o = pb + y * bx;
+        for (let x = 0; x < bx; x++, j++) {
+          const inMask = mask[src + x] !== 0;
+          const v = inMask ? data[src + x] : FLOAT32_LOWEST;
+          if (v === a[o + x]) {
+            if (v > threshold) add(j, v);
+          } else if (inMask) triv = false;
+        }
+      }
+      return triv;
+    };
+    let trivial = true;
+    // The z maximum is streamed: a ring of the 2·md_z + 1 x/y-filtered planes around the current
+    // one, their maximum (with the constant 0 where the window leaves the box) taken plane by
+    // plane, so no box-sized buffer is needed. Without NaNs the maximum does not depend on how it
+    // is computed; with a NaN (order-dependent comparisons) the whole box takes the van Herk path.
+    const r2 = md[2];
+    const nSlots = Math.min(2 * r2 + 1, bz);
+    const ring = new Float32Array(nSlots * bxy);
+    const acc = new Float32Array(bxy);
+    let built = 0;
+    let sawNaN = false;
+    for (let z = 0; z < bz && !sawNaN; z++) {
+      const hiZ = Math.min(bz - 1, z + r2);
+      while (built <= hiZ && !sawNaN) {
+        sawNaN = buildPlane(ring, (built % nSlots) * bxy, built);
+        built++;
+      }
+      if (sawNaN) break;
+      const loZ = z - r2 > 0 ? z - r2 : 0;
+      acc.set(ring.subarray((loZ % nSlots) * bxy, (loZ % nSlots) * bxy + bxy));
+      for (let k = loZ + 1; k <= hiZ; k++) {
+        const b = (k % nSlots) * bxy;
+        for (let i = 0; i < bxy; i++) {
+          const v = ring[b + i];
+          if (v > acc[i]) acc[i] = v;
+        }
+      }
+      if (z - r2 < 0 || z + r2 > bz - 1) {
+        for (let i = 0; i < bxy; i++) if (0 > acc[i]) acc[i] = 0;
+      }
+      if (!scanPlane(acc, 0, z)) trivial = false;
+    }
+    if (sawNaN) {
+      // van Herk along z over the whole box: bit-for-bit the comparisons of scipy's filter.
+      nc = 0;
+      trivial = true;
+      const mx = new Float32Array(btotal);
+      for (let z = 0; z < bz; z++) buildPlane(mx, z * bxy, z);
+      if (md[2] > 0) maxFilterRows(mx, 0, bz, bxy, bxy, md[2], g, h);
+      for (let z = 0; z < bz; z++) if (!scanPlane(mx, z * bxy, z)) trivial = false;
+    }
+    if (trivial) {
+      // 3. No peak in a trivial image: take the isolated mask voxels instead.
+      const lm = new Uint8Array(btotal);
+      for (let j = 0; j < btotal; j++) lm[j] = mask[globalOf(j)] !== 0 ? 1 : 0;
+      const iso = isolatedVoxels(lm, d);
+      nc = 0;
+      for (let j = 0; j < btotal; j++) {
+        if (!iso[j]) continue;
+        const v = imgAt(j);
+        if (v > threshold) add(j, v);
       }
     }
   }
 
-  const cand = new Uint8Array(btotal);
-  if ((md[0] === 0 && md[1] === 0 && md[2] === 0) || btotal === 1) {
-    for (let j = 0; j < btotal; j++) if (img[j] > threshold) cand[j] = 1;
-  } else {
-    const mx = img.slice();
-    const len = Math.max(bx + 2 * md[0], by + 2 * md[1], bz + 2 * md[2]);
-    const p = new Float32Array(len);
-    const g = new Float32Array(len);
-    const h = new Float32Array(len);
-    for (const axis of [0, 1, 2] as const) {
-      if (md[axis] > 0) maxFilterAxis(mx, d, axis, md[axis], p, g, h);
-    }
-    // Candidates: equal to the local maximum and above the threshold (4.).
-    let trivial = true;
-    for (let j = 0; j < btotal; j++) {
-      const v = img[j];
-      if (v === mx[j]) {
-        if (v > threshold) cand[j] = 1;
-      } else if (lm[j]) trivial = false;
-    }
-    if (trivial) {
-      // 3. No peak in a trivial image: take the isolated mask voxels instead.
-      const iso = isolatedVoxels(lm, d);
-      for (let j = 0; j < btotal; j++) cand[j] = iso[j] && img[j] > threshold ? 1 : 0;
-    }
-  }
-
   // 5. Order by descending value (numpy argsort of −value) and suppress greedily.
-  let nc = 0;
-  for (let j = 0; j < btotal; j++) nc += cand[j];
-  const pos = new Int32Array(nc);
-  const keys = new Float32Array(nc);
-  for (let j = 0, k = 0; j < btotal; j++) {
-    if (!cand[j]) continue;
-    pos[k] = j;
-    keys[k++] = -img[j];
+  if (nc < cap) {
+    pos = pos.slice(0, nc);
+    keys = keys.slice(0, nc);
   }
   const order = numpyArgsort(keys);
   const accepted = suppress(pos, order, d, md);
