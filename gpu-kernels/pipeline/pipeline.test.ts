@@ -1,34 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { matchedVoxelAgreement } from '../../lib/metrics';
 import { PIPELINE_STAGES, type PipelineStage, segmentCells } from '../../lib/segmentation/pipeline';
 import { generateNuclei } from '../../lib/synth';
 import type { Vec3, Volume } from '../../lib/volume';
 import { testContext } from '../test-setup';
 import { segmentCellsGpu, thresholdMaskGpu } from './pipeline';
-
-/**
- * Voxel agreement after matching: each label of `a` is mapped to the label of `b` it overlaps
- * most; the fraction of voxels foreground in either where the mapped label equals b's label.
- */
-function matchedAgreement(a: Uint32Array, b: Uint32Array): number {
-  const overlap = new Map<number, Map<number, number>>();
-  for (let i = 0; i < a.length; i++) {
-    if (!a[i]) continue;
-    let m = overlap.get(a[i]);
-    if (!m) overlap.set(a[i], (m = new Map()));
-    m.set(b[i], (m.get(b[i]) ?? 0) + 1);
-  }
-  const map = new Map<number, number>();
-  for (const [la, m] of overlap) map.set(la, [...m].sort((x, y) => y[1] - x[1])[0][0]);
-  let agree = 0;
-  let n = 0;
-  for (let i = 0; i < a.length; i++) {
-    if (!a[i] && !b[i]) continue;
-    n++;
-    if ((a[i] ? map.get(a[i]) : 0) === b[i]) agree++;
-  }
-  return agree / n;
-}
 
 function sameIds(a: Uint32Array, b: Uint32Array): number {
   let agree = 0;
@@ -54,7 +31,7 @@ describe('segmentCellsGpu', () => {
     t = performance.now();
     const cpu = segmentCells(g.image);
     const cpuMs = performance.now() - t;
-    const agreement = matchedAgreement(gpu.labels.data, cpu.labels.data);
+    const agreement = matchedVoxelAgreement(gpu.labels.data, cpu.labels.data);
     console.log(
       `[pipeline 64³] ${gpu.device.adapter}: GPU ${gpuMs.toFixed(0)} ms, CPU twin ${cpuMs.toFixed(0)} ms; ${gpu.instances.length} instances (CPU ${cpu.instances.length}), agreement ${(100 * agreement).toFixed(3)} %, ` +
         `same ids ${(100 * sameIds(gpu.labels.data, cpu.labels.data)).toFixed(3)} %\n  GPU ms ${JSON.stringify(gpu.timings, (_, x) => (typeof x === 'number' ? Math.round(x) : x))}\n  CPU ms ${JSON.stringify(cpu.timings, (_, x) => (typeof x === 'number' ? Math.round(x) : x))}`,
@@ -90,7 +67,7 @@ describe('segmentCellsGpu', () => {
     // threshold chunks).
     const tiny = base.withLimits({ maxStorageBufferBindingSize: 40 * 40 * 4 * 12 });
     const gpu = await segmentCellsGpu(tiny, g.image, params);
-    const agreement = matchedAgreement(gpu.labels.data, cpu.labels.data);
+    const agreement = matchedVoxelAgreement(gpu.labels.data, cpu.labels.data);
     console.log(`[pipeline slabs 40×40×24] ${gpu.instances.length} instances (CPU ${cpu.instances.length}), agreement ${(100 * agreement).toFixed(3)} %`);
     expect(gpu.seedCount).toBe(cpu.seedCount);
     expect(gpu.instances.length).toBe(cpu.instances.length);
@@ -128,7 +105,7 @@ describe('segmentCellsGpu', () => {
       expect(Math.abs(r.threshold - c.threshold) / c.threshold).toBeLessThan(1e-5);
       expect(r.seedCount).toBe(c.seeds);
       expect(r.instances.length).toBe(new Set(want).size - 1);
-      const agreement = matchedAgreement(r.labels.data, want);
+      const agreement = matchedVoxelAgreement(r.labels.data, want);
       console.log(`[pipeline golden smooth ${c.smooth}] agreement ${(100 * agreement).toFixed(3)} %`);
       expect(agreement).toBeGreaterThanOrEqual(0.995);
     }

@@ -18,7 +18,7 @@
  */
 import { ArgumentError, ShapeError } from '../../lib/errors';
 import { numpyArgsort } from '../../lib/segmentation/numpy-argsort';
-import type { FindSeedsOptions } from '../../lib/segmentation/seeds';
+import { type FindSeedsOptions, suppressByMinDistance } from '../../lib/segmentation/seeds';
 import { type Vec3, type Volume, validateVolume } from '../../lib/volume';
 import type { GpuContext } from '../runtime/device';
 import { planHaloSlabs } from '../runtime/halo-slabs';
@@ -139,7 +139,7 @@ export async function findSeedsGpu(
   const keys = new Float32Array(pos.length);
   for (let k = 0; k < pos.length; k++) keys[k] = -img[pos[k]];
   const order = numpyArgsort(keys);
-  const accepted = suppress(pos, order, d, md);
+  const accepted = suppressByMinDistance(pos, order, d, md);
   const out = new Uint32Array(accepted.length);
   for (let k = 0; k < accepted.length; k++) {
     const j = accepted[k];
@@ -266,57 +266,4 @@ function isolatedVoxels(m: Uint8Array, d: Vec3): Uint8Array {
         if (!opened) out[i] = 1;
       }
   return out;
-}
-
-/**
- * Greedy minimum-distance suppression in the given order (the twin's rule): a candidate is
- * dropped when an accepted one lies within the open box |Δ| < md per axis; none when any md is 0
- * or md is [1, 1, 1]. Grid of md-sized cells for O(1) lookups.
- */
-export function suppress(pos: Uint32Array, order: Int32Array, d: Vec3, md: Vec3): Uint32Array {
-  const n = order.length;
-  const kept = new Uint32Array(n);
-  if (md[0] === 0 || md[1] === 0 || md[2] === 0 || (md[0] === 1 && md[1] === 1 && md[2] === 1)) {
-    for (let k = 0; k < n; k++) kept[k] = pos[order[k]];
-    return kept;
-  }
-  const [bx, by] = d;
-  const gx = Math.ceil(d[0] / md[0]);
-  const gy = Math.ceil(d[1] / md[1]);
-  const gz = Math.ceil(d[2] / md[2]);
-  const head = new Int32Array(gx * gy * gz).fill(-1);
-  const next = new Int32Array(n);
-  const kx = new Int32Array(n);
-  const ky = new Int32Array(n);
-  const kz = new Int32Array(n);
-  let nk = 0;
-  for (let k = 0; k < n; k++) {
-    const j = pos[order[k]];
-    const z = Math.floor(j / (bx * by));
-    const rem = j - z * bx * by;
-    const y = Math.floor(rem / bx);
-    const x = rem - y * bx;
-    const cx = Math.floor(x / md[0]);
-    const cy = Math.floor(y / md[1]);
-    const cz = Math.floor(z / md[2]);
-    let reject = false;
-    for (let c = Math.max(0, cz - 1); c <= Math.min(gz - 1, cz + 1) && !reject; c++)
-      for (let b = Math.max(0, cy - 1); b <= Math.min(gy - 1, cy + 1) && !reject; b++)
-        for (let a = Math.max(0, cx - 1); a <= Math.min(gx - 1, cx + 1) && !reject; a++)
-          for (let p = head[a + gx * (b + gy * c)]; p >= 0; p = next[p]) {
-            if (Math.abs(kx[p] - x) < md[0] && Math.abs(ky[p] - y) < md[1] && Math.abs(kz[p] - z) < md[2]) {
-              reject = true;
-              break;
-            }
-          }
-    if (reject) continue;
-    const cell = cx + gx * (cy + gy * cz);
-    kx[nk] = x;
-    ky[nk] = y;
-    kz[nk] = z;
-    next[nk] = head[cell];
-    head[cell] = nk;
-    kept[nk++] = j;
-  }
-  return kept.slice(0, nk);
 }

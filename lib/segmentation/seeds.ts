@@ -390,7 +390,7 @@ export function findSeeds(dist: Volume<Float32Array>, mask: Uint8Array, opts: Fi
     keys = keys.slice(0, nc);
   }
   const order = numpyArgsort(keys);
-  const accepted = suppress(pos, order, d, md);
+  const accepted = suppressByMinDistance(pos, order, d, md);
   const out = new Uint32Array(accepted.length);
   for (let k = 0; k < accepted.length; k++) {
     const j = accepted[k];
@@ -407,8 +407,10 @@ export function findSeeds(dist: Volume<Float32Array>, mask: Uint8Array, opts: Fi
  * Greedy minimum-distance suppression in the given order: keeps a candidate unless an already
  * kept one lies within the open box |Δ| < md per axis (no suppression if any md is 0, matching
  * skimage's `distance < min_distance` test). Uses a grid of cells of size md for O(1) lookups.
+ * `pos` holds box-linear indices (x fastest, box shape `d`); returns the kept ones in order.
+ * Shared by the CPU `findSeeds` and the GPU `findSeedsGpu`.
  */
-function suppress(pos: Int32Array, order: Int32Array, d: Vec3, md: Vec3): Int32Array {
+export function suppressByMinDistance(pos: ArrayLike<number>, order: Int32Array, d: Vec3, md: Vec3): Int32Array {
   const n = order.length;
   const kept = new Int32Array(n);
   if (md[0] === 0 || md[1] === 0 || md[2] === 0 || (md[0] === 1 && md[1] === 1 && md[2] === 1)) {

@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { readNifti } from '@/lib/formats/nifti';
+import { matchedVoxelAgreement } from '@/lib/metrics';
 import { ViewerPage } from './pages/ViewerPage';
 import { api, demoStudy, waitForRun, type RunSummary } from './support/api';
 import { E2E_BASE_URL } from './support/constants';
@@ -18,27 +19,6 @@ async function labelsOf(runId: string): Promise<Uint32Array> {
   expect(r.status).toBe(200);
   const img = readNifti(new Uint8Array(await r.arrayBuffer()));
   return Uint32Array.from(img.volume.data as ArrayLike<number>);
-}
-
-/** Each label of `a` mapped to the label of `b` it overlaps most; agreement over voxels foreground in either. */
-function matchedAgreement(a: Uint32Array, b: Uint32Array): number {
-  const overlap = new Map<number, Map<number, number>>();
-  for (let i = 0; i < a.length; i++) {
-    if (!a[i]) continue;
-    let m = overlap.get(a[i]);
-    if (!m) overlap.set(a[i], (m = new Map()));
-    m.set(b[i], (m.get(b[i]) ?? 0) + 1);
-  }
-  const map = new Map<number, number>();
-  for (const [la, m] of overlap) map.set(la, [...m].sort((x, y) => y[1] - x[1])[0][0]);
-  let agree = 0;
-  let n = 0;
-  for (let i = 0; i < a.length; i++) {
-    if (!a[i] && !b[i]) continue;
-    n++;
-    if ((a[i] ? map.get(a[i]) : 0) === b[i]) agree++;
-  }
-  return n === 0 ? 1 : agree / n;
 }
 
 async function newRunAfter(studyId: string, before: RunSummary[]): Promise<RunSummary> {
@@ -106,7 +86,7 @@ test('Segment cells in the browser on WebGPU, stored as a browser/webgpu run, eq
   const a = await labelsOf(stored.id);
   const b = await labelsOf(done.id);
   expect(a.length).toBe(b.length);
-  const agreement = Math.min(matchedAgreement(a, b), matchedAgreement(b, a));
+  const agreement = Math.min(matchedVoxelAgreement(a, b), matchedVoxelAgreement(b, a));
   console.log(`[07] browser ${stored.device}/${stored.adapter} vs server ${done.device}/${done.adapter}: ${stored.instanceCount} instances, agreement ${(100 * agreement).toFixed(3)} %`);
   console.log(`[07] browser timings ${JSON.stringify(stored.timings)}; server timings ${JSON.stringify(done.timings)}`);
   expect(agreement).toBeGreaterThanOrEqual(0.995);

@@ -7,7 +7,7 @@ import { createVolumeStudyFromUpload } from '@/server/services/studies';
 import { getRun, startSegmentCells } from '@/server/services/runs';
 import { listInstances } from '@/server/services/instances';
 import { nucleiNifti, sqliteEnv, type TestEnv } from './helpers';
-import { matchedAgreement } from './gpu-runs-helpers';
+import { matchedVoxelAgreement } from '@/lib/metrics';
 
 /**
  * Server runs on Dawn (the GPU worker thread) with the machine's Vulkan driver (lavapipe or
@@ -48,7 +48,7 @@ describe('server runs on the GPU (Dawn)', () => {
     expect(c).toMatchObject({ status: 'succeeded', device: 'cpu', adapter: null });
     expect(g.instanceCount).toBe(c.instanceCount);
     expect(g.instanceCount).toBeGreaterThan(0);
-    const agreement = matchedAgreement(await labelsOf(g.id), await labelsOf(c.id));
+    const agreement = matchedVoxelAgreement(await labelsOf(g.id), await labelsOf(c.id));
     expect(agreement).toBeGreaterThanOrEqual(0.995);
     expect(await listInstances(env, g.id)).toHaveLength(g.instanceCount!);
   });

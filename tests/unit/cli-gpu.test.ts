@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readNifti } from '@/lib/formats/nifti';
+import { matchedVoxelAgreement } from '@/lib/metrics';
 
 /**
  * `tessera segment-cells --device gpu|auto|cpu` (spawned, as users run it): Dawn with the machine's
@@ -22,26 +23,6 @@ function tessera(args: string[], env: Record<string, string | undefined> = {}) {
 
 /** Our own lines on stderr (Dawn and the Vulkan loader print native "Warning: …" lines too). */
 const errorLines = (err: string) => err.split('\n').filter((l) => l.startsWith('error:'));
-
-function matchedAgreement(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const overlap = new Map<number, Map<number, number>>();
-  for (let i = 0; i < a.length; i++) {
-    if (!a[i]) continue;
-    let m = overlap.get(a[i]);
-    if (!m) overlap.set(a[i], (m = new Map()));
-    m.set(b[i], (m.get(b[i]) ?? 0) + 1);
-  }
-  const map = new Map<number, number>();
-  for (const [la, m] of overlap) map.set(la, [...m].sort((x, y) => y[1] - x[1])[0][0]);
-  let agree = 0;
-  let n = 0;
-  for (let i = 0; i < a.length; i++) {
-    if (!a[i] && !b[i]) continue;
-    n++;
-    if ((a[i] ? map.get(a[i]) : 0) === b[i]) agree++;
-  }
-  return n === 0 ? 1 : agree / n;
-}
 
 describe('tessera segment-cells --device', () => {
   let dir = '';
@@ -73,7 +54,7 @@ describe('tessera segment-cells --device', () => {
     expect(gpu.stats.instanceCount).toBe(cpu.stats.instanceCount);
     expect(gpu.stats.instanceCount).toBeGreaterThan(3);
     expect(gpu.stats.seedCount).toBe(cpu.stats.seedCount);
-    const agreement = matchedAgreement(gpu.labels, cpu.labels);
+    const agreement = matchedVoxelAgreement(gpu.labels, cpu.labels);
     expect(agreement).toBeGreaterThanOrEqual(0.995);
   });
 

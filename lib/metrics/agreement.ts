@@ -1,7 +1,11 @@
-/** Shared by the gpu-*.test.ts integration tests: label agreement after matching. */
-
-/** Each label of `a` mapped to the label of `b` it overlaps most; agreement over voxels foreground in either. */
-export function matchedAgreement(a: ArrayLike<number>, b: ArrayLike<number>): number {
+/**
+ * Voxel agreement of two label volumes after matching labels: each nonzero label of `a` is mapped
+ * to the label of `b` it overlaps most (ties: the first such label of `b` met in voxel order), and
+ * the result is the fraction of voxels foreground in either volume where the mapped label of `a`
+ * (0 for background) equals `b`'s label. 1 when neither volume has any foreground. Not symmetric:
+ * use `Math.min(f(a, b), f(b, a))` for a two-sided check.
+ */
+export function matchedVoxelAgreement(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const overlap = new Map<number, Map<number, number>>();
   for (let i = 0; i < a.length; i++) {
     if (!a[i]) continue;
