@@ -17,8 +17,7 @@
  * Boxes over one storage binding run in z-slabs with `md_z` halo planes.
  */
 import { ArgumentError, ShapeError } from '../../lib/errors';
-import { numpyArgsort } from '../../lib/segmentation/numpy-argsort';
-import { type FindSeedsOptions, suppressByMinDistance } from '../../lib/segmentation/seeds';
+import { type FindSeedsOptions, selectPeaks } from '../../lib/segmentation/seeds';
 import { type Vec3, type Volume, validateVolume } from '../../lib/volume';
 import type { GpuContext } from '../runtime/device';
 import { planHaloSlabs } from '../runtime/halo-slabs';
@@ -138,18 +137,7 @@ export async function findSeedsGpu(
   // Order by descending value (numpy argsort of −value) and suppress greedily.
   const keys = new Float32Array(pos.length);
   for (let k = 0; k < pos.length; k++) keys[k] = -img[pos[k]];
-  const order = numpyArgsort(keys);
-  const accepted = suppressByMinDistance(pos, order, d, md);
-  const out = new Uint32Array(accepted.length);
-  for (let k = 0; k < accepted.length; k++) {
-    const j = accepted[k];
-    const z = Math.floor(j / (bx * by));
-    const rem = j - z * bx * by;
-    const y = Math.floor(rem / bx);
-    const x = rem - y * bx;
-    out[k] = x + x0 + nx * (y + y0 + ny * (z + z0));
-  }
-  return out;
+  return selectPeaks(pos, keys, d, md, [x0, y0, z0], dist.shape);
 }
 
 /** Max filter + candidate compaction over z-slabs of the box. */

@@ -389,6 +389,19 @@ export function findSeeds(dist: Volume<Float32Array>, mask: Uint8Array, opts: Fi
     pos = pos.slice(0, nc);
     keys = keys.slice(0, nc);
   }
+  return selectPeaks(pos, keys, d, md, [x0, y0, z0], dist.shape);
+}
+
+/**
+ * The last step of peak detection, shared with the GPU twin: orders the candidates by descending
+ * value (numpy's argsort of `keys` = −value, ties as numpy), suppresses greedily by min distance,
+ * and maps the kept box-linear indices (box shape `d`, origin `origin` in a volume of `shape`) to
+ * flat volume indices.
+ */
+export function selectPeaks(pos: ArrayLike<number>, keys: Float32Array | Float64Array, d: Vec3, md: Vec3, origin: Vec3, shape: Vec3): Uint32Array {
+  const [bx, by] = d;
+  const [x0, y0, z0] = origin;
+  const [nx, ny] = shape;
   const order = numpyArgsort(keys);
   const accepted = suppressByMinDistance(pos, order, d, md);
   const out = new Uint32Array(accepted.length);
