@@ -16,7 +16,7 @@ import { ArgumentError, ShapeError } from '../../lib/errors';
 import { copyBox, extractBox } from '../../lib/tensor/box';
 import type { Binding, GpuContext } from '../runtime/device';
 import { GpuLimitsError } from '../runtime/errors';
-import { type GraphPlan, type PreparedGraph, planGraph, prepareGraph } from './graph';
+import { type GraphPlan, type PlannedNode, type PreparedGraph, planGraph, prepareGraph } from './graph';
 import { type OnnxModel, loadOnnx } from './loader';
 import { Recorder, prod, stridesOf } from './ops/common';
 import { conv, convTranspose } from './ops/conv/conv';
@@ -24,6 +24,7 @@ import { affine, binary, concat, transpose, unary } from './ops/elementwise/elem
 import { pool } from './ops/pool/pool';
 import { argmax, softmax } from './ops/reduce/reduce';
 import { resize } from './ops/resize/resize';
+import { runLayerTiled } from './layer-tiling';
 
 export interface InputTensor { data: Float32Array; dims: number[] }
 export interface OutputTensor { data: Float32Array | Int32Array; dims: number[]; type: 'float32' | 'int32' }
@@ -36,12 +37,17 @@ export interface GpuModel {
 }
 
 export interface RunOptions {
-  /** 'auto' (default): tile only when a value exceeds a binding; 'never': throw GPU_LIMITS instead. */
-  tiling?: 'auto' | 'never';
+  /**
+   * 'auto' (default) = 'layer' when a value exceeds a binding: per-layer boxes (layer-tiling.ts);
+   * 'network': whole-network tiles with a receptive-field halo; 'never': throw GPU_LIMITS instead.
+   */
+  tiling?: 'auto' | 'layer' | 'network' | 'never';
   /** Use the generic conv kernel everywhere (tests compare the two paths). */
   genericConv?: boolean;
   /** Submit and wait after every node, recording per-node times in `stats.profile`. */
   profile?: boolean;
+  /** Called after each tile / slab step with (done, total); total is 1 for an untiled run. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface RunStats {
@@ -186,6 +192,39 @@ export function planTiles(spatial: number[], halo: number[], maxVoxels: number):
 
 // ------------------------------------------------------------------ execution
 
+/**
+ * Records one planned node's dispatches. `x(i)` binds the node's i-th input, `inDims`/`outDims`
+ * are the shapes of this (possibly partial: a tile or slab box) execution; `y` is null for a Reshape
+ * (an alias).
+ */
+export async function encodeNode(
+  r: Recorder, n: PlannedNode, x: (i: number) => Binding, inDims: number[][], y: Binding | null, outDims: number[], opts: RunOptions, stats: RunStats,
+): Promise<void> {
+  const op = n.op;
+  const xd = inDims[0];
+  switch (op.kind) {
+    case 'conv': {
+      const path = await conv(r, x(0), xd, y!, outDims, { ...op, pads: n.resolved.pads }, opts.genericConv);
+      stats.convPaths[path]++;
+      break;
+    }
+    case 'convT':
+      await convTranspose(r, x(0), xd, y!, outDims, { ...op, pads: n.resolved.pads });
+      stats.convPaths.generic++;
+      break;
+    case 'affine': await affine(r, x(0), y!, xd, op.scale, op.shift); break;
+    case 'unary': await unary(r, x(0), y!, prod(xd), op.act); break;
+    case 'softmax': await softmax(r, x(0), y!, xd, n.resolved.axis[0], op.legacy); break;
+    case 'argmax': await argmax(r, x(0), y!, xd, n.resolved.axis[0], op.selectLast); break;
+    case 'pool': await pool(r, x(0), xd, y!, outDims, { ...op, pads: n.resolved.pads }); break;
+    case 'resize': await resize(r, x(0), xd, y!, outDims, { ...op, scales: n.resolved.scales }); break;
+    case 'binary': await binary(r, op.fn, x(0), xd, x(1), inDims[1], y!, outDims); break;
+    case 'transpose': await transpose(r, x(0), xd, n.resolved.perm, y!); break;
+    case 'concat': await concat(r, n.inputs.map((_, i) => ({ b: x(i), dims: inDims[i] })), n.resolved.axis[0], y!, outDims); break;
+    case 'reshape': break; // alias: same storage
+  }
+}
+
 async function runWhole(ctx: GpuContext, m: GpuModel, inputs: Record<string, InputTensor>, opts: RunOptions, stats: RunStats): Promise<Record<string, OutputTensor>> {
   const g = m.graph;
   const dims: Record<string, number[]> = {};
@@ -216,31 +255,7 @@ async function runWhole(ctx: GpuContext, m: GpuModel, inputs: Record<string, Inp
       ctx.write(slotBufs[plan.memory.slotOf.get(i.name)!], d);
     }
     for (const n of plan.nodes) {
-      const op = n.op;
-      const x = n.inputs.length ? bind(n.inputs[0]) : (null as unknown as Binding);
-      const y = op.kind === 'reshape' ? null : bind(n.output);
-      const xd = n.inDims[0];
-      switch (op.kind) {
-        case 'conv': {
-          const path = await conv(r, x, xd, y!, n.outDims, { ...op, pads: n.resolved.pads }, opts.genericConv);
-          stats.convPaths[path]++;
-          break;
-        }
-        case 'convT':
-          await convTranspose(r, x, xd, y!, n.outDims, { ...op, pads: n.resolved.pads });
-          stats.convPaths.generic++;
-          break;
-        case 'affine': await affine(r, x, y!, xd, op.scale, op.shift); break;
-        case 'unary': await unary(r, x, y!, prod(xd), op.act); break;
-        case 'softmax': await softmax(r, x, y!, xd, n.resolved.axis[0], op.legacy); break;
-        case 'argmax': await argmax(r, x, y!, xd, n.resolved.axis[0], op.selectLast); break;
-        case 'pool': await pool(r, x, xd, y!, n.outDims, { ...op, pads: n.resolved.pads }); break;
-        case 'resize': await resize(r, x, xd, y!, n.outDims, { ...op, scales: n.resolved.scales }); break;
-        case 'binary': await binary(r, op.fn, x, xd, bind(n.inputs[1]), n.inDims[1], y!, n.outDims); break;
-        case 'transpose': await transpose(r, x, xd, n.resolved.perm, y!); break;
-        case 'concat': await concat(r, n.inputs.map((v, i) => ({ b: bind(v), dims: n.inDims[i] })), n.resolved.axis[0], y!, n.outDims); break;
-        case 'reshape': break; // alias: same storage
-      }
+      await encodeNode(r, n, (i) => bind(n.inputs[i]), n.inDims, n.op.kind === 'reshape' ? null : bind(n.output), n.outDims, opts, stats);
       if (opts.profile) {
         const t = performance.now();
         await r.flush(`onnx.${n.name}`);
@@ -296,9 +311,18 @@ export async function runModel(
   let out: Record<string, OutputTensor>;
   if (full.largestValueBytes <= limit || opts.tiling === 'never') {
     out = await runWhole(ctx, m, inputs, opts, st);
+    opts.onProgress?.(1, 1);
   } else {
     const rf = receptiveField(m);
     if (!rf.tileable) throw new GpuLimitsError(`a value of ${full.largestValueBytes} bytes exceeds the binding limit ${limit} and the model cannot be tiled: ${rf.reason}`, { where: 'runModel' });
+    st.naiveBytes = full.memory.naiveBytes;
+    st.constantBytes = full.memory.constantBytes;
+    if (opts.tiling !== 'network') {
+      out = await runLayerTiled(ctx, m, full, inputs, limit, opts, st);
+      st.ms = performance.now() - t0;
+      if (stats) Object.assign(stats, st);
+      return out;
+    }
     const first = g.inputs[0];
     const sp = rf.halo.length;
     const spatial = dims[first.name].slice(-sp);
@@ -329,6 +353,7 @@ export async function runModel(
         const p = part[o];
         copyBox(p.data, p.dims, o0.map((v, a) => v - h0[a]), out[o].data, out[o].dims, o0, os);
       }
+      opts.onProgress?.(t + 1, tiles.starts.length);
     }
   }
   st.ms = performance.now() - t0;

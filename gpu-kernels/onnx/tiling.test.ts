@@ -1,7 +1,8 @@
 /**
- * Exact tiling: with an artificially small storage-binding limit the engine splits the volume into
- * tiles with a receptive-field halo, runs the whole network per tile and stitches the crops; the
- * result equals the untiled run (and onnxruntime).
+ * Exact tiling: with an artificially small storage-binding limit the engine either splits the
+ * volume into tiles with a receptive-field halo and runs the whole network per tile ('network'), or
+ * runs layer by layer over boxes grown by each layer's own halo ('layer', the default); both equal
+ * the untiled run (and onnxruntime).
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -22,14 +23,24 @@ describe('exact tiling under a small binding limit', () => {
     const x = { data: extractBox(vol.data, vol.dims, [58, 120, 120], [140, 16, 16]), dims: [1, 1, 140, 16, 16] };
     const whole = (await runModel(base, model, { input: x })).output;
     const small = base.withLimits({ maxStorageBufferBindingSize: 5 * 128 * 16 * 16 * 4 });
-    const stats: Partial<RunStats> = {};
-    const tiled = (await runModel(small, model, { input: x }, {}, stats)).output;
-    expect(stats.tiles).toBe(4);
-    expect(stats.halo).toEqual([46, 46, 46]);
-    expect(argmaxC(tiled.data, tiled.dims)).toEqual(argmaxC(whole.data, whole.dims));
-    let maxErr = 0;
-    for (let i = 0; i < whole.data.length; i++) maxErr = Math.max(maxErr, Math.abs(tiled.data[i] - whole.data[i]));
-    expect(maxErr).toBeLessThanOrEqual(1e-5);
+    for (const tiling of ['network', 'layer'] as const) {
+      const stats: Partial<RunStats> = {};
+      const tiled = (await runModel(small, model, { input: x }, { tiling }, stats)).output;
+      if (tiling === 'network') {
+        expect(stats.tiles).toBe(4);
+        expect(stats.halo).toEqual([46, 46, 46]);
+      } else {
+        // per-layer boxes need only the largest single-layer halo (dilation 16, 3-tap)
+        expect(stats.tiles).toBe(2);
+        expect(stats.halo).toEqual([16, 16, 16]);
+        // two live activations plus one grown input and one grown output temporary (each ≤ a binding)
+        expect(stats.peakBytes).toBeLessThanOrEqual(2 * 5 * 140 * 16 * 16 * 4 + 2 * 5 * 128 * 16 * 16 * 4);
+      }
+      expect(argmaxC(tiled.data, tiled.dims)).toEqual(argmaxC(whole.data, whole.dims));
+      let maxErr = 0;
+      for (let i = 0; i < whole.data.length; i++) maxErr = Math.max(maxErr, Math.abs(tiled.data[i] - whole.data[i]));
+      expect(maxErr).toBeLessThanOrEqual(1e-5);
+    }
     await expect(runModel(small, model, { input: x }, { tiling: 'never' })).rejects.toMatchObject({ code: 'GPU_LIMITS' });
   });
 
@@ -62,15 +73,17 @@ describe('exact tiling under a small binding limit', () => {
     const x = { data: randomInput([20 * 24 * 28], 9, 0, 1), dims: [1, 1, 20, 24, 28] };
     const whole = await runModel(base, model, { x });
     // 8 channels × 4 bytes per voxel at most; allow ~14×14×16 voxels per binding
-    const stats: Partial<RunStats> = {};
-    const tiled = await runModel(base.withLimits({ maxStorageBufferBindingSize: 14 * 14 * 16 * 32 }), model, { x }, {}, stats);
-    expect(stats.tiles).toBeGreaterThanOrEqual(8);
-    expect(stats.tileOutput!.filter((t, a) => t < x.dims[2 + a]).length).toBeGreaterThanOrEqual(2); // split along ≥ 2 axes
-    let maxErr = 0;
-    for (let i = 0; i < whole.p.data.length; i++) maxErr = Math.max(maxErr, Math.abs(whole.p.data[i] - tiled.p.data[i]));
-    expect(maxErr).toBeLessThanOrEqual(1e-6);
-    expect(Array.from(tiled.k.data)).toEqual(Array.from(whole.k.data));
-    expect(tiled.k.type).toBe('int32');
+    for (const [tiling, limit] of [['network', 14 * 14 * 16 * 32], ['layer', 10 * 10 * 12 * 32]] as const) {
+      const stats: Partial<RunStats> = {};
+      const tiled = await runModel(base.withLimits({ maxStorageBufferBindingSize: limit }), model, { x }, { tiling }, stats);
+      expect(stats.tiles).toBeGreaterThanOrEqual(8);
+      expect(stats.tileOutput!.filter((t, a) => t < x.dims[2 + a]).length).toBeGreaterThanOrEqual(2); // split along ≥ 2 axes
+      let maxErr = 0;
+      for (let i = 0; i < whole.p.data.length; i++) maxErr = Math.max(maxErr, Math.abs(whole.p.data[i] - tiled.p.data[i]));
+      expect(maxErr).toBeLessThanOrEqual(1e-6);
+      expect(Array.from(tiled.k.data)).toEqual(Array.from(whole.k.data));
+      expect(tiled.k.type).toBe('int32');
+    }
     const ort = await compareWithOrt(base, spec, 4);
     expect(ort.maxAbs).toBeLessThanOrEqual(1e-4);
   });

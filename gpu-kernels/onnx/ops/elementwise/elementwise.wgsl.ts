@@ -103,8 +103,8 @@ ${linearHeader(wg, 'u.n')}
 /** dst[dstBase + Σ c·dstStride] = src[srcBase + Σ c·srcStride] over the index space `dims`. */
 export function copyWgsl(wg: number): string {
   return `struct U { n: u32, rank: u32, srcBase: u32, dstBase: u32, dims: array<vec4u, 2>, ss: array<vec4u, 2>, ds: array<vec4u, 2> }
-@group(0) @binding(0) var<storage, read> S: array<f32>;
-@group(0) @binding(1) var<storage, read_write> D: array<f32>;
+@group(0) @binding(0) var<storage, read> S: array<u32>;
+@group(0) @binding(1) var<storage, read_write> D: array<u32>;
 @group(0) @binding(2) var<uniform> u: U;
 ${linearHeader(wg, 'u.n')}
   var rem = idx;
