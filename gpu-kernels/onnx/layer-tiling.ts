@@ -136,6 +136,8 @@ export async function runLayerTiled(
       const h = halos[ni];
       const outPrefix = n.outDims.slice(0, 2);
       const outBufs: GPUBuffer[] = [];
+      const pending: GPUBuffer[] = [];
+      let pendingBytes = 0;
       const t0 = performance.now();
       for (let bi = 0; bi < boxes.length; bi++) {
         const b = boxes[bi];
@@ -193,8 +195,15 @@ export async function runLayerTiled(
           await encodeNode(r, n, (k) => ins[k], inDims, yb, [...outPrefix, ...grown.size], opts, st);
           await copyOverlap(r, outPrefix, yb, grown, outBinding, b, b);
         }
-        await r.flush(`onnx.${n.name}.box${bi}`);
-        free(temps, tempBytes);
+        // temporaries are released (to the pool) after their pass is submitted; batching boxes
+        // into one pass until the temporaries reach two bindings' worth saves per-submit overhead
+        pending.push(...temps);
+        pendingBytes += tempBytes;
+        if (pendingBytes >= 2 * maxBytes || bi === boxes.length - 1) {
+          await r.flush(`onnx.${n.name}.boxes`);
+          free(pending.splice(0), pendingBytes);
+          pendingBytes = 0;
+        }
         opts.onProgress?.(++done, total);
       }
       held.set(n.output, outBufs);

@@ -4,7 +4,7 @@
  * written by PyTorch, onnx.helper or onnxruntime decode here and files we encode load in onnxruntime.
  * Unknown fields (training info, functions, sparse tensors…) are skipped by protobufjs.
  */
-import * as protobuf from 'protobufjs/light';
+import * as protobuf from 'protobufjs/light.js';
 
 const rep = (type: string, id: number, packed?: boolean) => ({ rule: 'repeated', type, id, ...(packed === undefined ? {} : { options: { packed } }) });
 
