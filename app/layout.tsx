@@ -21,6 +21,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
           <nav className="topnav">
             <Link href="/studies">Studies</Link>
             <Link href="/upload">Upload</Link>
+            <Link href="/models">Models</Link>
           </nav>
         </header>
         <Providers>

@@ -7,12 +7,14 @@ import { isTesseraError } from '../lib/errors';
 import { evalCommand } from './commands/eval';
 import { generateNucleiCommand } from './commands/generate-nuclei';
 import { generateSceneCommand } from './commands/generate-scene';
+import { runModelCommand } from './commands/run-model';
 import { segmentCellsCommand } from './commands/segment-cells';
 
 export const HELP = `Usage: tessera <command> [options]
 
 Commands:
   segment-cells <input> --out <labels.nii.gz>   classical nuclei/cell instance segmentation
+  run-model --model <m.onnx> <input> --out <labels.nii.gz>  run an ONNX segmentation model
   eval --pred <labels> --gt <labels>            instance AP against ground truth
   generate-nuclei --out <img> --labels <gt>     synthetic nuclei volume with ground truth
   generate-scene --out <scene.ply>              synthetic RGB-D scene with instance/class labels
@@ -22,6 +24,7 @@ Run 'tessera <command> --help' for a command's options.`;
 type Command = (argv: string[], log: (s: string) => void) => Promise<number>;
 const COMMANDS: Record<string, Command> = {
   'segment-cells': segmentCellsCommand,
+  'run-model': runModelCommand,
   eval: evalCommand,
   'generate-nuclei': generateNucleiCommand,
   'generate-scene': generateSceneCommand,

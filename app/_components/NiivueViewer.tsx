@@ -21,6 +21,12 @@ export interface LabelLayer {
   name: string;
   /** Largest label id expected in the volume (the LUT covers 0..maxLabel). */
   maxLabel: number;
+  /**
+   * Fixed colours per label value (RGBA, 4 bytes a value, alpha 0 = transparent), e.g. a model's
+   * class colours (class-colours.ts). When given, instance palette colours and the selection
+   * highlight are not used (the values are classes, not instances).
+   */
+  lut?: Uint8ClampedArray;
 }
 
 export interface NiivueViewerProps {
@@ -96,6 +102,7 @@ export default function NiivueViewer(props: NiivueViewerProps) {
   const nvRef = useRef<Niivue | null>(null);
   const labelsKeyRef = useRef<string | null>(null);
   const maxLabelRef = useRef(1);
+  const fixedLutRef = useRef<Uint8ClampedArray | null>(null);
   const [volumeLoaded, setVolumeLoaded] = useState(false);
   const [labelsLoaded, setLabelsLoaded] = useState(false);
   const [status, setStatus] = useState('Loading viewer…');
@@ -170,7 +177,8 @@ export default function NiivueViewer(props: NiivueViewerProps) {
   useEffect(() => {
     const nv = nvRef.current;
     if (!nv || !volumeLoaded) return;
-    const key = labels ? labels.url : null;
+    // A class LUT is part of the key: the same run recoloured (card colours known later) reloads.
+    const key = labels ? `${labels.url}${labels.lut ? `#${Array.from(labels.lut).join(',')}` : ''}` : null;
     if (labelsKeyRef.current === key) return;
     labelsKeyRef.current = key;
     setLabelsLoaded(false);
@@ -178,18 +186,20 @@ export default function NiivueViewer(props: NiivueViewerProps) {
     nv.drawScene();
     if (!labels) return;
     setStatus('Loading labels…');
-    const maxLabel = Math.max(1, labels.maxLabel);
+    const fixed = labels.lut ?? null;
+    const maxLabel = fixed ? Math.max(1, fixed.length / 4 - 1) : Math.max(1, labels.maxLabel);
     maxLabelRef.current = maxLabel;
+    fixedLutRef.current = fixed;
     (async () => {
       await nv.addVolumeFromUrl({
         url: labels.url,
         name: labels.name,
         opacity: 0,
-        colormapLabel: { lut: buildLabelLut(maxLabel), min: 0, max: maxLabel },
+        colormapLabel: { lut: fixed ?? buildLabelLut(maxLabel), min: 0, max: maxLabel },
       });
       if (labelsKeyRef.current !== key || nvRef.current !== nv) return;
       const lab = nv.volumes[1];
-      if (lab) {
+      if (lab && !fixed) {
         const gmax = typeof lab.global_max === 'number' && Number.isFinite(lab.global_max) ? Math.round(lab.global_max) : 0;
         maxLabelRef.current = Math.max(maxLabel, gmax);
       }
@@ -209,7 +219,8 @@ export default function NiivueViewer(props: NiivueViewerProps) {
     const lab = nv.volumes[1];
     if (!lab) return;
     const max = maxLabelRef.current;
-    lab.colormapLabel = { lut: buildLabelLut(max, { selected: selectedLabel }), min: 0, max };
+    const fixed = fixedLutRef.current;
+    lab.colormapLabel = { lut: fixed ?? buildLabelLut(max, { selected: selectedLabel }), min: 0, max };
     nv.setOpacity(1, overlayVisible ? opacity : 0);
   }, [labelsLoaded, selectedLabel, opacity, overlayVisible]);
 

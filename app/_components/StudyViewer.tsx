@@ -5,6 +5,8 @@ import { skipToken, useMutation, useQuery, useQueryClient } from '@tanstack/reac
 import { useTRPC, useTRPCClient, type RouterOutputs } from './trpc';
 import NiivueViewer, { type LabelLayer } from './NiivueViewer';
 import InstanceTable, { type InstanceRow, type Review } from './InstanceTable';
+import ModelRunPanel from './ModelRunPanel';
+import { classLut, type ClassColour } from './class-colours';
 import { fmtDate, fmtDuration, studyMeta } from './format';
 import { instanceColorCss } from '@/lib/ui/palette';
 import { fmtVec, type Vec3 } from '@/lib/ui/coords';
@@ -30,6 +32,25 @@ function describeError(e: unknown): string {
   const err = e as { message?: string; data?: { tessera?: { where?: string; hint?: string } | null } | null };
   const t = err.data?.tessera;
   return [err.message ?? 'Request failed', t?.where ? ` (${t.where})` : '', t?.hint ? `. ${t.hint}` : ''].join('');
+}
+
+/** The registered model a Run used (Run.modelId, else params.model.id; null for the classical pipeline). */
+function modelIdOf(run: unknown): string | null {
+  if (!run || typeof run !== 'object') return null;
+  const r = run as { modelId?: unknown; params?: { model?: { id?: unknown } } | null };
+  const id = typeof r.modelId === 'string' && r.modelId ? r.modelId : r.params?.model?.id;
+  return typeof id === 'string' && id ? id : null;
+}
+
+/** Class list of a model card (JSON from the registry or stored with the run), or null. */
+function classesOf(card: unknown): ClassColour[] | null {
+  const out = card && typeof card === 'object' ? (card as { output?: { classes?: unknown } }).output : null;
+  const cs = out?.classes;
+  if (!Array.isArray(cs) || cs.length === 0) return null;
+  const ok = cs.filter(
+    (c): c is ClassColour => !!c && typeof c === 'object' && typeof c.id === 'number' && typeof c.name === 'string' && typeof c.colour === 'string',
+  );
+  return ok.length ? ok : null;
 }
 
 function numOrUndef(s: string): number | undefined {
@@ -121,6 +142,18 @@ export default function StudyViewer({ studyId }: { studyId: string }) {
 
   const instances = useQuery(trpc.instances.list.queryOptions(currentRun ? { runId: currentRun.id } : skipToken));
 
+  // A model run's label volume holds class ids: coloured by the model card's classes.
+  const models = useQuery(trpc.models.list.queryOptions());
+  const currentModelId = modelIdOf(currentRun);
+  const isModelRun = !!currentModelId || (currentRun?.pipeline ?? '').startsWith('model:');
+  const classes: ClassColour[] | null = useMemo(() => {
+    if (!isModelRun || !currentRun) return null;
+    const registered = currentModelId ? models.data?.find((m) => m.id === currentModelId) : undefined;
+    const stored = (currentRun.params as { model?: { card?: unknown } } | null)?.model?.card;
+    return classesOf(registered?.card) ?? classesOf(stored);
+  }, [isModelRun, currentRun, currentModelId, models.data]);
+  const modelLut = useMemo(() => (classes ? classLut(classes) : null), [classes]);
+
   const startBrowserRun = useCallback(
     async (params: { smooth?: number; minDistance?: number; minSize?: number } | undefined) => {
       setBrowserBusy(true);
@@ -168,12 +201,38 @@ export default function StudyViewer({ studyId }: { studyId: string }) {
     return m;
   }, [instances.data, currentRun]);
 
+  // A model run waits for the registry (its class colours) before the overlay loads.
+  const waitingForClasses = isModelRun && !!currentModelId && models.isPending;
   const labels: LabelLayer | null = useMemo(
     () =>
-      currentRun && currentRun.status === 'succeeded' && instances.data
-        ? { url: `/api/runs/${currentRun.id}/labels`, name: `labels-${currentRun.id}.nii.gz`, maxLabel }
+      currentRun && currentRun.status === 'succeeded' && instances.data && !waitingForClasses
+        ? {
+            url: `/api/runs/${currentRun.id}/labels`,
+            name: `labels-${currentRun.id}.nii.gz`,
+            maxLabel,
+            ...(modelLut ? { lut: modelLut } : {}),
+          }
         : null,
-    [currentRun, instances.data, maxLabel],
+    [currentRun, instances.data, maxLabel, modelLut, waitingForClasses],
+  );
+
+  const onModelRunStarted = useCallback(
+    (runId: string) => {
+      setActiveRunId(runId);
+      void queryClient.invalidateQueries(trpc.runs.list.queryFilter({ studyId }));
+    },
+    [queryClient, trpc, studyId],
+  );
+  const onModelRunFinished = useCallback(
+    (runId: string, status: string) => {
+      void queryClient.invalidateQueries(trpc.runs.list.queryFilter({ studyId }));
+      void queryClient.invalidateQueries(trpc.studies.list.queryFilter());
+      if (status === 'succeeded') {
+        setSelectedRunId(runId);
+        setSelectedLabel(null);
+      }
+    },
+    [queryClient, trpc, studyId],
   );
 
   const onSelect = useCallback((row: InstanceRow) => {
@@ -302,8 +361,22 @@ export default function StudyViewer({ studyId }: { studyId: string }) {
             )}
             <div className="viewer-foot" data-testid="viewer-location">
               <span>voxel {location ? fmtVec(location.voxel, 0) : '—'}</span>
-              <span>label {location?.label ? location.label : '—'}</span>
+              <span>
+                {classes ? 'class' : 'label'}{' '}
+                {location?.label ? (classes?.find((c) => c.id === location.label)?.name ?? location.label) : '—'}
+              </span>
             </div>
+            {classes && (
+              <div className="viewer-foot small" data-testid="class-legend">
+                {classes
+                  .filter((c) => c.id > 0)
+                  .map((c) => (
+                    <span key={c.id} data-testid="class-legend-item" data-class-id={c.id} data-colour={c.colour}>
+                      <span className="swatch" style={{ background: c.colour }} /> {c.name}
+                    </span>
+                  ))}
+              </div>
+            )}
           </div>
 
           <section className="panel instances-panel">
@@ -446,6 +519,14 @@ export default function StudyViewer({ studyId }: { studyId: string }) {
               </div>
             )}
           </section>
+
+          <ModelRunPanel
+            studyId={s.id}
+            disabled={s.kind !== 'volume'}
+            gpuProbe={gpuProbe.state}
+            onRunStarted={onModelRunStarted}
+            onRunFinished={onModelRunFinished}
+          />
 
           {currentRun && (
             <section className="panel" data-testid="run-details">

@@ -1,6 +1,8 @@
 /**
  * Browser runs: the page computes the segmentation (WebGPU via gpu-kernels, or the CPU twin when
- * the browser has no adapter) and the server only records it.
+ * the browser has no adapter) and the server only records it. Runs of a registered model
+ * (pipeline 'model:<name>', runs.createBrowserModelRun) post a class map instead; their result is
+ * checked and stored by server/services/model-runs.ts `submitBrowserModelResult`.
  *
  *   runs.createBrowserRun({ studyId, params })  → Run status 'running', location 'browser'
  *   runs.reportProgress({ id, stage, progress })  (stage/progress on the Run row; also a heartbeat)
@@ -23,6 +25,7 @@ import type { ServiceDeps } from './deps';
 import { notFound } from './errors';
 import { SegmentCellsParams } from './params';
 import { getOriginalAsset } from './studies';
+import { isModelPipeline, submitBrowserModelResult } from './model-runs';
 
 export const CLASSICAL_PIPELINE = 'classical-cells';
 export const CLASSICAL_VERSION = '1';
@@ -32,7 +35,11 @@ export const BROWSER_RUN_TTL_MS = Number(process.env.TESSERA_BROWSER_RUN_TTL_MS 
 export const ABANDONED = 'browser run abandoned: the page stopped reporting progress';
 
 export const BrowserDevice = z.enum(['webgpu', 'cpu']);
-export const BrowserStage = z.enum(['loading', 'segmenting', 'smooth', 'threshold', 'edt', 'seeds', 'watershed', 'relabel', 'stats', 'saving', 'uploading']);
+/** Classical stages, model-run stages ('preparing', 'inference', 'instances') and model tiles 'tile k/n'. */
+export const BrowserStage = z.union([
+  z.enum(['loading', 'segmenting', 'smooth', 'threshold', 'edt', 'seeds', 'watershed', 'relabel', 'stats', 'saving', 'uploading', 'preparing', 'inference', 'instances']),
+  z.string().regex(/^tile \d{1,6}\/\d{1,6}$/, "stage must be a pipeline stage or 'tile k/n'"),
+]);
 
 export const CreateBrowserRunInput = z.object({
   studyId: z.string().min(1).max(64),
@@ -209,6 +216,8 @@ export async function submitBrowserResult(
   if (run.status !== 'running') {
     throw new TesseraError('CONFLICT', `run ${runId} is already ${run.status}`, { where: `run:${runId}`, hint: 'Start a new browser run.' });
   }
+  // A registered model's run: a class map checked against the card; instances computed here.
+  if (isModelPipeline(run.pipeline)) return submitBrowserModelResult(deps, run, body);
   try {
     if (body instanceof Error) throw body;
     if (!body.labels || body.labels.byteLength === 0) throw bad('missing the label NIfTI (multipart field "labels")', 'labels');

@@ -53,6 +53,25 @@ export async function exerciseAllModels(db: Db): Promise<void> {
   await db.instance.update({ where: { id: i1.id }, data: { review: 'accepted', score: 0.5 } });
   expect((await db.instance.findUniqueOrThrow({ where: { id: i1.id } })).review).toBe('accepted');
 
+  // Model (Json card + unsupportedOps, BigInt bytes, unique (name, version)); Run.modelId SET NULL on delete
+  const card = { name: `m-${tag}`, version: '1', output: { classes: [{ id: 0, name: 'background', colour: '#000000' }] } };
+  const model = await db.model.create({
+    data: { name: `m-${tag}`, version: '1', task: 'segmentation', card, sha256: 'b'.repeat(64), bytes: BigInt(5) * BigInt(2 ** 31), licence: 'MIT', unsupportedOps: ['Abs'] },
+  });
+  const readModel = await db.model.findUniqueOrThrow({ where: { name_version: { name: `m-${tag}`, version: '1' } } });
+  expect([readModel.id, readModel.card, readModel.unsupportedOps, readModel.bytes]).toEqual([model.id, card, ['Abs'], BigInt(5) * BigInt(2 ** 31)]);
+  await expect(db.model.create({ data: { name: `m-${tag}`, version: '1', task: 'nuclei', card: {}, sha256: 'c'.repeat(64), bytes: BigInt(1), licence: 'x', unsupportedOps: [] } })).rejects.toThrow();
+  const modelRun = await db.run.create({
+    data: {
+      studyId: study.id, pipeline: `model:m-${tag}`, version: '1', params: {}, location: 'server', runner: 'onnxruntime-node', device: 'cpu',
+      status: 'succeeded', modelId: model.id, modelVersion: '1',
+    },
+  });
+  expect((await db.model.findUniqueOrThrow({ where: { id: model.id }, include: { runs: true } })).runs.map((r) => r.id)).toEqual([modelRun.id]);
+  await db.model.delete({ where: { id: model.id } });
+  const orphan = await db.run.findUniqueOrThrow({ where: { id: modelRun.id } });
+  expect([orphan.modelId, orphan.modelVersion, orphan.pipeline]).toEqual([null, '1', `model:m-${tag}`]);
+
   // Transactions roll back
   await expect(
     db.$transaction(async (tx) => {

@@ -8,6 +8,7 @@ import {
   failBrowserRun,
   reportBrowserProgress,
 } from '../../services/browser-runs';
+import { CreateBrowserModelRunInput, RunModelInput, createBrowserModelRun, startModelRun } from '../../services/model-runs';
 import { protectedProcedure, router } from '../trpc';
 
 const Id = z.string().min(1).max(64);
@@ -28,6 +29,10 @@ export const runsRouter = router({
   createBrowserRun: protectedProcedure.input(CreateBrowserRunInput).mutation(({ ctx, input }) => createBrowserRun(ctx, input)),
   reportProgress: protectedProcedure.input(ReportProgressInput).mutation(({ ctx, input }) => reportBrowserProgress(ctx, input)),
   failBrowserRun: protectedProcedure.input(FailBrowserRunInput).mutation(({ ctx, input }) => failBrowserRun(ctx, input)),
+  /** A registered model on a volume study, on the server: device 'auto' | 'gpu' | 'cpu' | 'ort' (docs/CONTRACTS.md, Model registry). */
+  runModel: protectedProcedure.input(RunModelInput).mutation(({ ctx, input }) => startModelRun(ctx, input)),
+  /** A registered model run by the page; its class map goes to POST /api/runs/:id/result. */
+  createBrowserModelRun: protectedProcedure.input(CreateBrowserModelRunInput).mutation(({ ctx, input }) => createBrowserModelRun(ctx, input)),
   get: protectedProcedure.input(z.object({ id: Id })).query(({ ctx, input }) => getRun(ctx, input.id)),
   list: protectedProcedure.input(z.object({ studyId: Id })).query(({ ctx, input }) => listRuns(ctx, input.studyId)),
 });

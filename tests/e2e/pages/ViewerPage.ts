@@ -61,4 +61,26 @@ export class ViewerPage {
       { rgb, tol },
     );
   }
+
+  // --- "Run model" panel (ModelRunPanel) ---
+  get modelSelect(): Locator {
+    return this.page.getByTestId('model-select');
+  }
+  get modelRunButton(): Locator {
+    return this.page.getByTestId('model-run-button');
+  }
+  get modelRunProgress(): Locator {
+    return this.page.getByTestId('model-run-progress');
+  }
+  get modelRunDevice(): Locator {
+    return this.page.getByTestId('model-run-device');
+  }
+  /** Picks a registered model (by id), chooses where it runs and clicks Run. */
+  async runModel(modelId: string, on: 'browser' | 'server'): Promise<void> {
+    await expect(this.modelSelect.locator(`option[value="${modelId}"]`)).toHaveCount(1, { timeout: 30_000 });
+    await this.modelSelect.selectOption(modelId);
+    await this.page.getByTestId(on === 'browser' ? 'model-run-on-browser' : 'model-run-on-server').check();
+    await expect(this.modelRunButton).toBeEnabled();
+    await this.modelRunButton.click();
+  }
 }

@@ -5,6 +5,10 @@
  * → 200 { runId, instanceCount }. The server re-reads the labels and checks them against the
  * instances (server/services/browser-runs.ts); a bad result → 400 and the Run failed with the reason,
  * nothing stored. 404 unknown run, 409 not a running browser run, 413 too large.
+ * Model runs (runs.createBrowserModelRun): labels = the CLASS label NIfTI on the study grid, result
+ * = JSON { runner, device, adapter, delegated, peakBytes, tiles, ms, params }; the server checks the
+ * grid and the class ids against the card and computes the instances itself
+ * (server/services/model-runs.ts).
  */
 import { ArgumentError } from '@/lib/errors';
 import { getEnv } from '@/server/env';

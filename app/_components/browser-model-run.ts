@@ -1,0 +1,241 @@
+/**
+ * "Run model" on "Browser": a registered ONNX model run in this page and its class label map
+ * posted to the server, which stores it and computes the instances.
+ *
+ *   GET /api/models/:id/onnx + GET /api/studies/:id/volume
+ *   → runner choice: tessera (gpu-kernels/onnx on navigator.gpu) or, automatically,
+ *     onnxruntime-web (wasm) when this browser has no WebGPU adapter or the model has an op the
+ *     engine lacks (UnsupportedOpError, checked before any GPU work)
+ *   → runs.createBrowserModelRun (runner/device/adapter recorded)
+ *   → readNifti → prepareModelInput (the card's normalisation, axis order, spacing, padding)
+ *   → run (per-tile progress → runs.reportProgress) → labelsFromOutput (class map, native grid)
+ *   → writeLabelNifti (study header) → POST /api/runs/:id/result (multipart: labels + result JSON)
+ *
+ * Browser-safe: imports lib/ and the browser-safe gpu-kernels modules only (never node-gpu).
+ */
+import { readNifti, writeLabelNifti } from '@/lib/formats/nifti';
+import type { ModelCard } from '@/lib/model/card';
+import { labelsFromOutput, prepareModelInput } from '@/lib/model/prepare';
+import type { GpuContext } from '@/gpu-kernels/runtime';
+import { UnsupportedOpError, prepareModel, runModel, type GpuModel, type OutputTensor, type RunStats } from '@/gpu-kernels/onnx';
+import { browserGpu } from './browser-run';
+
+export type ModelRunner = 'tessera' | 'onnxruntime-web';
+export type ModelDevice = 'webgpu' | 'wasm';
+
+/** The tRPC calls the run makes (the page passes its client's mutations). */
+export interface BrowserModelRunApi {
+  createBrowserModelRun: (input: {
+    studyId: string;
+    modelId: string;
+    runner: ModelRunner;
+    device: ModelDevice;
+    adapter: string | null;
+  }) => Promise<{ runId: string }>;
+  reportProgress: (input: { id: string; stage: string; progress: number }) => Promise<unknown>;
+  failBrowserRun: (input: { id: string; error: string }) => Promise<unknown>;
+}
+
+/** What the page shows while a browser model run goes on. */
+export interface ModelRunProgress {
+  phase: 'loading' | 'preparing' | 'inference' | 'uploading';
+  /** Tiles done / total during inference (1 tile when the volume fits a storage binding). */
+  done: number;
+  total: number;
+  runner: ModelRunner | null;
+}
+
+export interface BrowserModelRunOptions {
+  studyId: string;
+  model: { id: string; name: string; card: ModelCard };
+  api: BrowserModelRunApi;
+  onRun?: (run: BrowserModelRunInfo) => void;
+  onProgress?: (p: ModelRunProgress) => void;
+}
+
+export interface BrowserModelRunInfo {
+  runId: string;
+  runner: ModelRunner;
+  device: ModelDevice;
+  adapter: string | null;
+  /** Why the tessera engine was not used (null when it was). */
+  fallback: string | null;
+}
+
+/** The runner a browser model run uses, decided before the Run exists. */
+export type RunnerChoice =
+  | { runner: 'tessera'; ctx: GpuContext; model: GpuModel; fallback: null }
+  | { runner: 'onnxruntime-web'; fallback: string; unsupportedOps: string[] };
+
+/**
+ * Tessera when there is a WebGPU device and the engine supports every op of the model; otherwise
+ * onnxruntime-web with the reason. Other model errors (not ONNX, truncated) are thrown.
+ */
+export function chooseRunner(ctx: GpuContext | null, bytes: Uint8Array): RunnerChoice {
+  if (!ctx) return { runner: 'onnxruntime-web', fallback: 'no WebGPU adapter in this browser', unsupportedOps: [] };
+  try {
+    return { runner: 'tessera', ctx, model: prepareModel(bytes), fallback: null };
+  } catch (e) {
+    if (e instanceof UnsupportedOpError) {
+      return { runner: 'onnxruntime-web', fallback: `ops not supported by the tessera engine: ${e.ops.join(', ')}`, unsupportedOps: [...e.ops] };
+    }
+    throw e;
+  }
+}
+
+function describe(e: unknown): string {
+  if (e && typeof e === 'object' && 'message' in e) {
+    const t = e as { message: string; where?: string; hint?: string };
+    return `${t.message}${t.where ? ` (${t.where})` : ''}${t.hint ? `. ${t.hint}` : ''}`;
+  }
+  return String(e);
+}
+
+async function fetchBytes(url: string, what: string): Promise<Uint8Array> {
+  const res = await fetch(url);
+  if (!res.ok) {
+    const j = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
+    throw new Error(`could not download the ${what}: HTTP ${res.status}${j?.error?.message ? ` ${j.error.message}` : ''}`);
+  }
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+/** Runs the model in the page and uploads the class map. Resolves when the server stored it. */
+export async function runModelInBrowser(o: BrowserModelRunOptions): Promise<BrowserModelRunInfo> {
+  const stageName = 'inference';
+  o.onProgress?.({ phase: 'loading', done: 0, total: 0, runner: null });
+  const t0 = performance.now();
+  const [ctx, modelBytes, volumeBytes] = await Promise.all([
+    browserGpu(),
+    fetchBytes(`/api/models/${encodeURIComponent(o.model.id)}/onnx`, 'model'),
+    fetchBytes(`/api/studies/${encodeURIComponent(o.studyId)}/volume`, 'volume'),
+  ]);
+  const downloadMs = performance.now() - t0;
+
+  const choice = chooseRunner(ctx, modelBytes);
+  const device: ModelDevice = choice.runner === 'tessera' ? 'webgpu' : 'wasm';
+  const adapter = choice.runner === 'tessera' ? choice.ctx.adapterInfo.name || 'unknown adapter' : null;
+  const { runId } = await o.api.createBrowserModelRun({ studyId: o.studyId, modelId: o.model.id, runner: choice.runner, device, adapter });
+  const info: BrowserModelRunInfo = { runId, runner: choice.runner, device, adapter, fallback: choice.fallback };
+  o.onRun?.(info);
+
+  let lastStage = '';
+  let lastProgress = 0;
+  let lastSent = 0;
+  let chain: Promise<unknown> = Promise.resolve();
+  const report = (stage: string, progress: number, force = false) => {
+    lastProgress = progress;
+    const now = Date.now();
+    if (!force && stage === lastStage && now - lastSent < 500) return;
+    lastStage = stage;
+    lastSent = now;
+    chain = chain.then(() => o.api.reportProgress({ id: runId, stage, progress: Math.min(1, Math.max(0, progress)) })).catch(() => undefined);
+  };
+  // Heartbeat: a browser run that stops reporting is marked abandoned by the server.
+  const heartbeat = setInterval(() => report(lastStage || stageName, lastProgress, true), 60_000);
+  try {
+    report('preparing', 0.05, true);
+    o.onProgress?.({ phase: 'preparing', done: 0, total: 0, runner: choice.runner });
+    const t1 = performance.now();
+    const img = readNifti(volumeBytes, 'volume');
+    const prepared = prepareModelInput(img.volume, o.model.card);
+    const prepareMs = performance.now() - t1;
+
+    report(stageName, 0.1, true);
+    o.onProgress?.({ phase: 'inference', done: 0, total: 1, runner: choice.runner });
+    await new Promise((r) => setTimeout(r, 0)); // let the page paint "tile 0/n"
+    const t2 = performance.now();
+    let output: { data: Float32Array | Int32Array; dims: number[]; type: 'float32' | 'int32' };
+    let engine: { delegated: number; peakBytes: number | null; tiles: number; ms: number; threads?: number; sessionMs?: number; gpuNodes?: number; onnxNodes?: number };
+    if (choice.runner === 'tessera') {
+      const stats: Partial<RunStats> = {};
+      const inputName = choice.model.graph.inputs[0].name;
+      const outputName = choice.model.graph.outputs[0];
+      const outs: Record<string, OutputTensor> = await runModel(
+        choice.ctx,
+        choice.model,
+        { [inputName]: prepared.input },
+        {
+          onProgress: (done, total) => {
+            o.onProgress?.({ phase: 'inference', done, total, runner: 'tessera' });
+            // The Run's stage is 'tile k/n' (server/services/browser-runs.ts BrowserStage).
+            report(`tile ${done}/${total}`, 0.1 + 0.8 * (done / Math.max(1, total)), true);
+          },
+        },
+        stats,
+      );
+      output = outs[outputName];
+      engine = {
+        delegated: stats.delegated ?? 0,
+        peakBytes: stats.peakBytes ?? null,
+        tiles: stats.tiles ?? 1,
+        ms: stats.ms ?? performance.now() - t2,
+        gpuNodes: stats.gpuNodes,
+        onnxNodes: stats.onnxNodes,
+      };
+    } else {
+      const { runOrtWeb } = await import('./ort-web');
+      const r = await runOrtWeb(modelBytes, prepared.input);
+      output = r.output;
+      engine = { delegated: 0, peakBytes: null, tiles: 1, ms: r.stats.ms, threads: r.stats.threads, sessionMs: r.stats.sessionMs };
+      o.onProgress?.({ phase: 'inference', done: 1, total: 1, runner: 'onnxruntime-web' });
+      report(stageName, 0.9, true);
+    }
+    const inferenceMs = performance.now() - t2;
+
+    report('uploading', 0.95, true);
+    o.onProgress?.({ phase: 'uploading', done: engine.tiles, total: engine.tiles, runner: choice.runner });
+    const t3 = performance.now();
+    const classMap = labelsFromOutput(output, prepared.mapping);
+    const labels = writeLabelNifti(
+      {
+        data: Uint32Array.from(classMap),
+        shape: [...img.volume.shape],
+        spacing: [...img.volume.spacing],
+        ...(img.volume.affine ? { affine: img.volume.affine } : {}),
+        ...(img.volume.units !== undefined ? { units: img.volume.units } : {}),
+      },
+      img.header,
+      { gzip: true },
+    );
+    const writeMs = performance.now() - t3;
+    const body = new FormData();
+    body.append('labels', new Blob([labels as BlobPart], { type: 'application/gzip' }), 'labels.nii.gz');
+    const timings: Record<string, number> = { downloadMs, prepareMs, totalInferenceMs: inferenceMs, writeMs };
+    if (engine.sessionMs !== undefined) timings.sessionMs = engine.sessionMs;
+    const result = {
+      runner: choice.runner,
+      device,
+      adapter,
+      delegated: engine.delegated,
+      ...(engine.peakBytes !== null ? { peakBytes: engine.peakBytes } : {}),
+      tiles: engine.tiles,
+      ms: engine.ms,
+      params: {
+        ...prepared.params,
+        ...(engine.threads !== undefined ? { threads: engine.threads } : {}),
+        ...(engine.gpuNodes !== undefined ? { gpuNodes: engine.gpuNodes, onnxNodes: engine.onnxNodes } : {}),
+      },
+      fallbackReason: choice.fallback,
+      ...(choice.runner === 'onnxruntime-web' ? { unsupportedOps: choice.unsupportedOps } : {}),
+      timings,
+    };
+    body.append('result', JSON.stringify(result));
+    await chain;
+    const up = await fetch(`/api/runs/${encodeURIComponent(runId)}/result`, { method: 'POST', body });
+    if (!up.ok) {
+      const j = (await up.json().catch(() => null)) as { error?: { message?: string; where?: string; hint?: string } } | null;
+      // The server has already marked the run failed with the reason.
+      throw Object.assign(new Error(j?.error ? describe(j.error) : `upload failed: HTTP ${up.status}`), { reported: true });
+    }
+    return info;
+  } catch (e) {
+    if (!(e as { reported?: boolean }).reported) {
+      await chain;
+      await o.api.failBrowserRun({ id: runId, error: describe(e).slice(0, 1900) || 'unknown error' }).catch(() => undefined);
+    }
+    throw e;
+  } finally {
+    clearInterval(heartbeat);
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * SERVER-SIDE (Node only; also used by the CLI): run a segmentation ONNX model on a volume.
+ *
+ * Stable entry point for the server's model jobs:
+ *
+ *   const r = await runModelOnVolume(bytes, volume, card, { device: 'auto', onProgress });
+ *   r.classMap    // Uint8Array | Uint16Array: class id per voxel on the volume's own grid (x fastest)
+ *   r.classes     // the card's classes, filled with class0..k−1 from the output when the card had none
+ *   r.instances   // per-instance stats + classId/className ('connected-components' cards; else [])
+ *   r.instanceLabels  // Uint32Array instance label map (null unless 'connected-components')
+ *   r.runInfo     // { runner, device, adapter, delegated, unsupportedOps, fallbackReason, peakBytes, tiles, ms, outputDims, outputType }
+ *   r.params      // JSON for Run.params: card (name, version, sha256), deviceRequested, normalisation numbers,
+ *                 // axis order, orientation, conform record, tensor dims, timings (ms)
+ *
+ * Composition: `prepareModelInput` (lib/model/prepare.ts) → `runOnnx` (./run-onnx.ts, device rules
+ * there) → `labelsFromOutput` → `instancesFromClasses` (lib/model/instances.ts) when
+ * `card.output.instances === 'connected-components'` (components of each non-background class,
+ * `card.output.minInstanceVoxels`, 6-connectivity). 'cell-pipeline' instances are not computed here
+ * (the caller runs the classical pipeline on the class map if it wants them); 'none' gives [].
+ * Errors: typed TesseraErrors (GPU_UNAVAILABLE for device 'gpu' without an adapter, INVALID_ARGUMENT
+ * for a card the volume cannot satisfy, SHAPE_MISMATCH when the output does not match the input grid).
+ */
+import type { ModelCard, ModelClass } from '../../lib/model/card';
+import { withClassCount } from '../../lib/model/card';
+import { type ClassInstance, instancesFromClasses } from '../../lib/model/instances';
+import { labelsFromOutput, outputClassCount, prepareModelInput } from '../../lib/model/prepare';
+import type { Volume } from '../../lib/volume';
+import { type RunOnnxOptions, type RunOnnxResult, runOnnx } from './run-onnx';
+
+export type RunInfo = Omit<RunOnnxResult, 'output'> & { outputDims: number[]; outputType: 'float32' | 'int32' };
+
+export interface RunModelOnVolumeResult {
+  classMap: Uint8Array | Uint16Array;
+  classes: ModelClass[];
+  instances: ClassInstance[];
+  instanceLabels: Uint32Array | null;
+  runInfo: RunInfo;
+  params: Record<string, unknown>;
+}
+
+export async function runModelOnVolume(bytes: Uint8Array, vol: Volume, card: ModelCard, opts: RunOnnxOptions): Promise<RunModelOnVolumeResult> {
+  const t0 = performance.now();
+  const prep = prepareModelInput(vol, card);
+  const t1 = performance.now();
+  const run = await runOnnx(bytes, prep.input, opts);
+  const t2 = performance.now();
+  const classMap = labelsFromOutput(run.output, prep.mapping);
+  const full = withClassCount(card, outputClassCount(run.output, prep.mapping));
+  const t3 = performance.now();
+  let instances: ClassInstance[] = [];
+  let instanceLabels: Uint32Array | null = null;
+  if (card.output.instances === 'connected-components') {
+    const r = instancesFromClasses(classMap, vol.shape, vol.spacing, { classes: full.output.classes, minVoxels: card.output.minInstanceVoxels, affine: vol.affine });
+    instances = r.instances;
+    instanceLabels = r.labels;
+  }
+  const t4 = performance.now();
+  const { output, ...rest } = run;
+  const runInfo: RunInfo = { ...rest, outputDims: output.dims, outputType: output.type };
+  const params: Record<string, unknown> = {
+    card: { name: card.name, version: card.version, task: card.task, sha256: card.sha256 ?? null, instances: card.output.instances, minInstanceVoxels: card.output.minInstanceVoxels },
+    deviceRequested: opts.device,
+    ...prep.params,
+    classCount: full.output.classes.length,
+    timingsMs: { prepare: t1 - t0, inference: t2 - t1, labels: t3 - t2, instances: t4 - t3, total: t4 - t0 },
+  };
+  return { classMap, classes: full.output.classes, instances, instanceLabels, runInfo, params };
+}

@@ -1,0 +1,295 @@
+/**
+ * The server-side model run job: the study's original NIfTI + the model's ONNX bytes and card →
+ * `runModelOnVolume` (server/inference) in a long-lived worker thread
+ * (`workers/run-model.worker.mjs`, one per server process, jobs one at a time; the Dawn device
+ * lives there and is reused) → class-map NIfTI asset + Instance rows → Run succeeded (or failed with
+ * the message). Stages: queued → loading → preparing → 'tile k/n' (progress = k/n of the inference
+ * share) → saving → done. `storeModelResult` is shared with browser model runs.
+ */
+import path from 'node:path';
+import type { Worker } from 'node:worker_threads';
+import { TesseraError, type ErrorCode } from '@/lib/errors';
+import { readNifti, writeLabelNifti, type NiftiImage } from '@/lib/formats/nifti';
+import type { ModelCard } from '@/lib/model/card';
+import { instancesFromClasses, type ClassInstance } from '@/lib/model/instances';
+import type { LabelVolume, Vec3, Volume } from '@/lib/volume';
+import { ensureVulkanIcd } from '../gpu/vulkan';
+import type { RunInfo, RunModelOnVolumeResult } from '../inference/run-model-on-volume';
+import type { ServiceDeps } from '../services/deps';
+import { collectGarbageBlobs } from '../services/assets';
+import { getModelBytes, type ModelSummary } from '../services/models';
+import { ProgressWriter } from './progress';
+import { failRun } from './segment-cells';
+
+/** Where a server model run may compute (server/inference/run-onnx.ts): 'auto' | 'gpu' | 'cpu' | 'ort'. */
+export type ModelDeviceRequest = 'auto' | 'gpu' | 'cpu' | 'ort';
+
+/** What runModelOnVolume reports about the run (server/inference): runner, device, adapter, delegated, unsupportedOps, fallbackReason, peakBytes, tiles, ms, … */
+export type ModelRunInfo = RunInfo;
+
+/** What the worker sends back (the instance label volume stays in the worker). */
+export type ModelWorkerResult = Pick<RunModelOnVolumeResult, 'classMap' | 'instances' | 'runInfo' | 'params'>;
+
+// ------------------------------------------------------------------ the worker
+
+interface WireError {
+  code?: ErrorCode;
+  message: string;
+  where?: string;
+  hint?: string;
+}
+type Msg =
+  | { type: 'progress'; id: number; done: number; total: number }
+  | { type: 'result'; id: number; result: ModelWorkerResult }
+  | { type: 'error'; id: number; error: WireError };
+
+interface Pending {
+  resolve: (r: ModelWorkerResult) => void;
+  reject: (e: unknown) => void;
+  onProgress: (done: number, total: number) => void;
+}
+
+const g = globalThis as unknown as {
+  __tesseraModelWorker?: { worker: Worker; pending: Map<number, Pending>; nextId: number } | null;
+};
+
+function projectRoot(): string {
+  return process.env.TESSERA_ROOT ?? process.cwd();
+}
+
+/** `worker_threads` at run time (a static `new Worker(path)` makes Turbopack bundle the worker). */
+function workerThreads(): typeof import('node:worker_threads') {
+  return process.getBuiltinModule('node:worker_threads') as typeof import('node:worker_threads');
+}
+
+function getWorker() {
+  if (g.__tesseraModelWorker) return g.__tesseraModelWorker;
+  ensureVulkanIcd(); // the Vulkan loader reads the main thread's environment
+  const root = projectRoot();
+  const { Worker: WorkerThread } = workerThreads();
+  const worker = new WorkerThread(path.join(root, 'server/jobs/workers/run-model.worker.mjs'), {
+    workerData: {
+      tsconfig: path.join(root, 'tsconfig.json'),
+      inferenceModule: path.join(root, 'server/inference/run-model-on-volume.ts'),
+    },
+  });
+  const state = { worker, pending: new Map<number, Pending>(), nextId: 1 };
+  worker.unref(); // an idle worker never keeps the process alive
+  const fail = (e: unknown) => {
+    if (g.__tesseraModelWorker === state) g.__tesseraModelWorker = null;
+    for (const p of state.pending.values()) p.reject(e);
+    state.pending.clear();
+  };
+  worker.on('message', (m: Msg) => {
+    const p = state.pending.get(m.id);
+    if (!p) return;
+    if (m.type === 'progress') p.onProgress(m.done, m.total);
+    else {
+      state.pending.delete(m.id);
+      if (state.pending.size === 0) worker.unref();
+      if (m.type === 'result') p.resolve(m.result);
+      else {
+        const err = m.error;
+        p.reject(err.code ? new TesseraError(err.code, err.message, { where: err.where, hint: err.hint }) : new Error(err.message));
+      }
+    }
+  });
+  worker.on('error', (e) => fail(e));
+  worker.on('exit', (code) => fail(new Error(`model worker exited with code ${code}`)));
+  g.__tesseraModelWorker = state;
+  return state;
+}
+
+/** Runs `runModelOnVolume` in the model worker thread. */
+export function runModelInWorker(
+  bytes: Uint8Array,
+  volume: Volume,
+  card: ModelCard,
+  device: ModelDeviceRequest,
+  onProgress: (done: number, total: number) => void,
+): Promise<ModelWorkerResult> {
+  const state = getWorker();
+  const id = state.nextId++;
+  return new Promise<ModelWorkerResult>((resolve, reject) => {
+    state.pending.set(id, { resolve, reject, onProgress });
+    state.worker.ref(); // keep the process alive while a job is in flight
+    state.worker.postMessage({ type: 'job', id, bytes, volume, card, device });
+  });
+}
+
+/** Stops the model worker (tests, graceful shutdown). Pending jobs reject. */
+export async function stopModelWorker(): Promise<void> {
+  const s = g.__tesseraModelWorker;
+  if (!s) return;
+  g.__tesseraModelWorker = null;
+  await s.worker.terminate();
+}
+
+// ------------------------------------------------------------------ storing a result
+
+export interface ModelResultToStore {
+  /** Class ids on the study's native grid. */
+  classMap: Uint8Array | Uint16Array | Uint32Array;
+  instances: ClassInstance[];
+  runner: 'tessera' | 'onnxruntime-node' | 'onnxruntime-web';
+  device: 'webgpu' | 'cpu';
+  adapter: string | null;
+  /** Numbers only (ms, bytes, counts). */
+  timings: Record<string, number>;
+  /** Merged into the Run's params. */
+  params: Record<string, unknown>;
+}
+
+/**
+ * Instances of a class map as the card asks, exactly as runModelOnVolume computes them:
+ * 'connected-components' → instancesFromClasses (6-connectivity, minInstanceVoxels); 'none' and
+ * 'cell-pipeline' (not computed by the model runner yet) → no instances.
+ */
+export function instancesForCard(
+  classMap: Uint8Array | Uint16Array | Uint32Array,
+  vol: Pick<Volume, 'shape' | 'spacing' | 'affine'>,
+  card: ModelCard,
+): ClassInstance[] {
+  if (card.output.instances !== 'connected-components') return [];
+  return instancesFromClasses(classMap, vol.shape, vol.spacing, {
+    classes: card.output.classes,
+    minVoxels: card.output.minInstanceVoxels,
+    affine: vol.affine,
+  }).instances;
+}
+
+/**
+ * Writes the class-map NIfTI blob (the original's grid, affine and units), the labels Asset and the
+ * Instances (className from the card) and marks the Run succeeded, in one transaction; the blob is
+ * collected again if the transaction fails.
+ */
+export async function storeModelResult(
+  deps: ServiceDeps,
+  runId: string,
+  original: { image: NiftiImage; filename: string },
+  model: Pick<ModelSummary, 'name'>,
+  r: ModelResultToStore,
+): Promise<void> {
+  const t1 = performance.now();
+  const v = original.image.volume;
+  const labels: LabelVolume = { data: Uint32Array.from(r.classMap), shape: [...v.shape] as Vec3, spacing: [...v.spacing] as Vec3 };
+  if (v.affine) labels.affine = v.affine;
+  if (v.units !== undefined) labels.units = v.units;
+  const ref = await deps.blobs.put(writeLabelNifti(labels, original.image.header, { gzip: true }));
+  const base = original.filename.replace(/\.nii(\.gz)?$/i, '');
+  const tag = model.name.replace(/[^\w.-]+/g, '_');
+  try {
+    await deps.db.$transaction(async (tx) => {
+      const run = await tx.run.findUniqueOrThrow({ where: { id: runId }, select: { params: true } });
+      const asset = await tx.asset.create({
+        data: { runId, role: 'labels', sha256: ref.sha256, bytes: BigInt(ref.bytes), filename: `${base}_${tag}_classes.nii.gz`, mediaType: 'application/gzip' },
+        select: { id: true },
+      });
+      if (r.instances.length > 0) {
+        await tx.instance.createMany({
+          data: r.instances.map((s) => ({
+            runId,
+            labelId: s.labelId,
+            className: s.className,
+            voxels: s.voxels,
+            volume: s.volume,
+            centroidX: s.centroid[0],
+            centroidY: s.centroid[1],
+            centroidZ: s.centroid[2],
+            worldX: s.centroidWorld[0],
+            worldY: s.centroidWorld[1],
+            worldZ: s.centroidWorld[2],
+            bboxMinX: s.bbox.min[0],
+            bboxMinY: s.bbox.min[1],
+            bboxMinZ: s.bbox.min[2],
+            bboxMaxX: s.bbox.max[0],
+            bboxMaxY: s.bbox.max[1],
+            bboxMaxZ: s.bbox.max[2],
+          })),
+        });
+      }
+      await tx.run.update({
+        where: { id: runId },
+        data: {
+          status: 'succeeded',
+          stage: 'done',
+          progress: 1,
+          runner: r.runner,
+          device: r.device,
+          adapter: r.adapter,
+          timings: { ...r.timings, saveMs: performance.now() - t1 },
+          params: JSON.parse(JSON.stringify({ ...(run.params as object), ...r.params })) as object,
+          instanceCount: r.instances.length,
+          labelAssetId: asset.id,
+          finishedAt: new Date(),
+          error: null,
+        },
+      });
+    });
+  } catch (e) {
+    await collectGarbageBlobs(deps, [ref.sha256]).catch(() => undefined);
+    throw e;
+  }
+}
+
+/** The run's numbers for Run.timings (ms, bytes, counts; null values left out), with the runner's stage times. */
+export function runInfoTimings(info: ModelRunInfo, params: Record<string, unknown> = {}): Record<string, number> {
+  const t: Record<string, number> = { inferenceMs: info.ms, tiles: info.tiles, delegated: info.delegated };
+  if (info.peakBytes !== null) t.peakBytes = info.peakBytes;
+  const stages = params.timingsMs;
+  if (stages && typeof stages === 'object') {
+    for (const [k, v] of Object.entries(stages as Record<string, unknown>)) {
+      if (typeof v === 'number' && Number.isFinite(v) && k !== 'inference' && k !== 'total') t[`${k}Ms`] = v;
+    }
+  }
+  return t;
+}
+
+// ------------------------------------------------------------------ the job
+
+const yieldOnce = () => new Promise<void>((r) => setImmediate(r));
+
+export async function runModelJob(deps: ServiceDeps, runId: string, opts: { device?: ModelDeviceRequest } = {}): Promise<void> {
+  const { db, blobs } = deps;
+  const device: ModelDeviceRequest = opts.device ?? 'auto';
+  try {
+    await yieldOnce(); // the request that queued the job answers first
+    const run = await db.run.update({ where: { id: runId }, data: { status: 'running', stage: 'loading', progress: 0, startedAt: new Date() } });
+    if (!run.modelId) throw new TesseraError('NOT_FOUND', `the model of run ${runId} was deleted`, { where: `run:${runId}`, hint: 'Register the model again.' });
+    const { model, bytes } = await getModelBytes(deps, run.modelId);
+    const original = await db.asset.findFirst({ where: { studyId: run.studyId, role: 'original' }, orderBy: { createdAt: 'asc' } });
+    if (!original) throw new Error(`study ${run.studyId} has no original asset`);
+    const image = readNifti(await blobs.get(original.sha256), original.filename);
+
+    const progress = new ProgressWriter(async (stage, p) => {
+      await db.run.updateMany({ where: { id: runId, status: 'running' }, data: { stage, progress: p } });
+    });
+    progress.report('preparing', 0.02);
+    const t0 = performance.now();
+    // Inference gets progress 0.05..0.95; tiles are reported as 'tile k/n'.
+    const result = await runModelInWorker(bytes, image.volume, model.card, device, (done, total) => {
+      const n = Math.max(1, total);
+      progress.report(`tile ${Math.min(done, n)}/${n}`, 0.05 + 0.9 * (done / n));
+    });
+    const totalMs = performance.now() - t0;
+    await progress.close();
+    await db.run.updateMany({ where: { id: runId, status: 'running' }, data: { stage: 'saving', progress: 0.97 } });
+    const info = result.runInfo;
+    await storeModelResult(deps, runId, { image, filename: original.filename }, model, {
+      classMap: result.classMap,
+      instances: result.instances,
+      runner: info.runner,
+      device: info.device,
+      adapter: info.adapter,
+      timings: { ...runInfoTimings(info, result.params), totalMs },
+      params: {
+        prepare: result.params,
+        fallbackReason: info.fallbackReason,
+        unsupportedOps: info.unsupportedOps,
+        output: { dims: info.outputDims, type: info.outputType },
+      },
+    });
+  } catch (e) {
+    await failRun(deps, runId, e);
+  }
+}
