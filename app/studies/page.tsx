@@ -15,10 +15,10 @@ export default function StudiesPage() {
       <div className="page-head">
         <div>
           <h1>Studies</h1>
-          <div className="subtle">Volumes and their segmentation runs.</div>
+          <div className="subtle">Volumes, point clouds and their segmentation runs.</div>
         </div>
         <Link className="btn btn-primary" href="/upload">
-          Upload a volume
+          Upload a volume or point cloud
         </Link>
       </div>
       {studies.isPending && <div className="panel empty">Loading studies…</div>}
@@ -29,7 +29,7 @@ export default function StudiesPage() {
       )}
       {studies.data && studies.data.length === 0 && (
         <div className="panel empty">
-          No studies yet. <Link href="/upload">Upload a NIfTI volume</Link> to start.
+          No studies yet. <Link href="/upload">Upload a NIfTI volume or a point cloud</Link> to start.
         </div>
       )}
       <div data-testid="study-list">
@@ -39,8 +39,20 @@ export default function StudiesPage() {
   );
 }
 
+/** Point-cloud meta for the card: point count, format, organised grid. */
+function pointCloudFacts(meta: unknown): { points: number | null; format: string | null; organised: string | null } {
+  const m = (meta && typeof meta === 'object' ? meta : {}) as Record<string, unknown>;
+  const o = m.organised as { width?: unknown; height?: unknown } | null | undefined;
+  return {
+    points: typeof m.points === 'number' ? m.points : null,
+    format: typeof m.format === 'string' ? m.format.toUpperCase() : null,
+    organised: o && typeof o.width === 'number' && typeof o.height === 'number' ? `${o.width} × ${o.height} grid` : null,
+  };
+}
+
 function StudyCard({ study }: { study: Study }) {
   const meta = studyMeta(study.meta);
+  const pc = study.kind === 'pointcloud' ? pointCloudFacts(study.meta) : null;
   return (
     <section className="panel study-card" data-testid="study-item" data-study-id={study.id}>
       <div className="study-card-head">
@@ -49,10 +61,13 @@ function StudyCard({ study }: { study: Study }) {
             {study.name}
           </Link>
           <div className="study-meta">
-            <span>{study.kind}</span>
+            <span data-testid="study-kind">{study.kind === 'pointcloud' ? 'point cloud' : study.kind}</span>
             {study.modality && <span>{study.modality}</span>}
-            {meta.shape && <span>{meta.shape.join(' × ')} voxels</span>}
-            {meta.spacing && (
+            {pc?.format && <span>{pc.format}</span>}
+            {pc?.points !== null && pc?.points !== undefined && <span data-testid="study-points">{pc.points.toLocaleString()} points</span>}
+            {pc?.organised && <span>{pc.organised}</span>}
+            {!pc && meta.shape && <span>{meta.shape.join(' × ')} voxels</span>}
+            {!pc && meta.spacing && (
               <span>
                 {meta.spacing.map((x) => +x.toFixed(3)).join(' × ')} {meta.units}
               </span>

@@ -113,8 +113,12 @@ export default function UploadPage() {
     <div style={{ maxWidth: 760 }}>
       <div className="page-head">
         <div>
-          <h1>Upload a volume</h1>
-          <div className="subtle">NIfTI-1/2 (.nii or .nii.gz). The file is checked on the server before anything is stored.</div>
+          <h1>Upload a volume or point cloud</h1>
+          <div className="subtle">
+            Volumes: NIfTI-1/2 (.nii or .nii.gz). Point clouds: PLY, PCD, LAS/LAZ, XYZ/CSV/TXT (per-point{' '}
+            <code>instance</code>/<code>class</code>/<code>label</code> properties become the ground truth). The file is checked on the
+            server before anything is stored.
+          </div>
         </div>
       </div>
       <div className="panel">
@@ -144,14 +148,14 @@ export default function UploadPage() {
           onDragLeave={() => setDragging(false)}
           onDrop={onDrop}
         >
-          <strong>Drop a .nii / .nii.gz file here</strong>
+          <strong>Drop a .nii / .nii.gz volume or a .ply / .pcd / .las / .laz / .xyz / .csv / .txt point cloud here</strong>
           <div className="subtle" style={{ marginTop: 6 }}>
             or click to choose a file
           </div>
           <input
             ref={inputRef}
             type="file"
-            accept=".nii,.gz,.nii.gz,application/gzip,application/octet-stream"
+            accept=".nii,.gz,.nii.gz,.ply,.pcd,.las,.laz,.xyz,.csv,.txt,application/gzip,application/octet-stream"
             data-testid="upload-input"
             style={{ display: 'none' }}
             onChange={(e) => {

@@ -9,6 +9,7 @@ import type { ServiceDeps } from './deps';
 import { ensureDefaultProject } from './defaults';
 import { collectGarbageBlobs } from './assets';
 import { notFound } from './errors';
+import { createPointCloudStudyFromUpload, isPointCloudUpload } from './pointclouds';
 import { toAssetSummary, toStudySummary, type StudyDetail, type StudyMeta, type StudySummary } from './serialize';
 
 export const UploadMeta = z.object({
@@ -118,6 +119,23 @@ export async function createVolumeStudyFromUpload(
     await collectGarbageBlobs(deps, [ref.sha256]).catch(() => undefined);
     throw e;
   }
+}
+
+/**
+ * Dispatches an upload by kind: point clouds (.ply .pcd .las .laz .xyz .csv .txt .pts, or PLY / PCD /
+ * LAS magic) to `createPointCloudStudyFromUpload`, everything else to `createVolumeStudyFromUpload`.
+ * Either validates before storing and stores nothing on failure.
+ */
+export async function createStudyFromUpload(
+  deps: ServiceDeps,
+  bytes: Uint8Array,
+  input: UploadMeta,
+): Promise<{ studyId: string; assetId: string; kind: 'volume' | 'pointcloud' }> {
+  const filename = typeof input?.filename === 'string' ? input.filename.trim() : '';
+  if (filename && isPointCloudUpload(bytes, filename)) {
+    return { ...(await createPointCloudStudyFromUpload(deps, bytes, input)), kind: 'pointcloud' };
+  }
+  return { ...(await createVolumeStudyFromUpload(deps, bytes, input)), kind: 'volume' };
 }
 
 export async function listStudies(deps: ServiceDeps): Promise<StudySummary[]> {

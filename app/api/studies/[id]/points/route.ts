@@ -1,0 +1,41 @@
+/**
+ * GET /api/studies/:id/points[?labels=auto|file|<runId>] — a point-cloud study as the viewer's compact
+ * binary (layout in app/_components/pointcloud/points-format.ts: 32-byte header "TPC1", f32 xyz,
+ * u8 rgb, i32 instance, i32 class, little-endian, the file's point order). `labels`: 'auto' (default)
+ * = the latest succeeded Run's labels, else the file's own; 'file'; or a Run id. The chosen source
+ * is also in the `x-tessera-labels` header ("none" | "file" | "run:<id>").
+ */
+import { errorResponse } from '@/server/api/http';
+import { routeContext } from '@/server/api/request';
+import { pointCloudView, labelSelectorOf, labelsHeader } from '@/server/services/pointclouds';
+import { encodePointsPayload } from '@/app/_components/pointcloud/points-format';
+
+
+export const runtime = 'nodejs';
+export const dynamic = 'force-dynamic';
+
+export async function GET(req: Request, { params }: { params: Promise<{ id: string }> }): Promise<Response> {
+  try {
+    const ctx = await routeContext(req);
+    const { id } = await params;
+    const v = await pointCloudView(ctx, id, labelSelectorOf(req));
+    const body = encodePointsPayload({
+      count: v.cloud.count,
+      positions: v.cloud.positions,
+      colors: v.cloud.colors,
+      instance: v.labels.instance,
+      classIds: v.labels.classIds,
+      source: v.labels.source,
+    });
+    return new Response(body, {
+      headers: {
+        'content-type': 'application/octet-stream',
+        'content-length': String(body.byteLength),
+        'cache-control': 'no-store',
+        'x-tessera-labels': labelsHeader(v.labels),
+      },
+    });
+  } catch (e) {
+    return errorResponse(e);
+  }
+}
