@@ -62,6 +62,10 @@ export const ModelCardSchema = z
         axisOrder: AxisOrderSchema,
         shape: intVec3.nullable(),
         multipleOf: z.number().int().min(1).nullable(),
+        /** Sliding window [x,y,z] (the training crop) for nets that cannot see the whole volume at once (U-Nets); null/absent = one pass. */
+        window: intVec3.nullable().optional(),
+        /** Minimum overlap of neighbouring windows (fraction of the window); default 0.5. */
+        overlap: z.number().min(0).max(0.95).optional(),
       })
       .strict(),
     output: z

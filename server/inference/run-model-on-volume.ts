@@ -42,7 +42,10 @@ export async function runModelOnVolume(bytes: Uint8Array, vol: Volume, card: Mod
   const t0 = performance.now();
   const prep = prepareModelInput(vol, card);
   const t1 = performance.now();
-  const run = await runOnnx(bytes, prep.input, opts);
+  // the card's window is [x,y,z] in the volume's (reoriented) axes; the tensor's spatial axes are z,y,x except for 'xyz'
+  const w = card.input.window ?? null;
+  const window = w ? (prep.mapping.axisOrder === 'xyz' ? [w[0], w[1], w[2]] : [w[2], w[1], w[0]]) : null;
+  const run = await runOnnx(bytes, prep.input, window ? { ...opts, window, overlap: card.input.overlap ?? 0.5 } : opts);
   const t2 = performance.now();
   const classMap = labelsFromOutput(run.output, prep.mapping);
   const full = withClassCount(card, outputClassCount(run.output, prep.mapping));
@@ -60,6 +63,7 @@ export async function runModelOnVolume(bytes: Uint8Array, vol: Volume, card: Mod
   const params: Record<string, unknown> = {
     card: { name: card.name, version: card.version, task: card.task, sha256: card.sha256 ?? null, instances: card.output.instances, minInstanceVoxels: card.output.minInstanceVoxels },
     deviceRequested: opts.device,
+    slidingWindow: window ? { window: w, overlap: card.input.overlap ?? 0.5, windows: run.windows, blend: 'gaussian' } : null,
     ...prep.params,
     classCount: full.output.classes.length,
     timingsMs: { prepare: t1 - t0, inference: t2 - t1, labels: t3 - t2, instances: t4 - t3, total: t4 - t0 },

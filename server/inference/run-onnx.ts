@@ -25,6 +25,8 @@ import { createHash } from 'node:crypto';
 import * as ort from 'onnxruntime-node';
 import { ArgumentError, FormatError, TesseraError, isTesseraError } from '../../lib/errors';
 import { type GpuModel, type RunStats, UnsupportedOpError, prepareModel, runModel } from '../../gpu-kernels/onnx';
+import { runSlidingWindow } from '../../gpu-kernels/onnx/sliding-window';
+import { slidingWindow } from '../../lib/tensor/sliding-window';
 import { decodeModelProto, encodeModelProto } from '../../gpu-kernels/onnx/proto';
 import { type GpuContext, GpuUnavailableError } from '../../gpu-kernels/runtime';
 import { ensureVulkanIcd } from '../gpu/vulkan';
@@ -41,6 +43,13 @@ export interface RunOnnxOptions {
   acquire?: () => Promise<GpuContext>;
   /** onnxruntime intra-op threads (default: onnxruntime's choice). */
   ortThreads?: number;
+  /**
+   * Sliding-window inference (U-Nets, crop-trained nets): window size per spatial axis in TENSOR
+   * order, overlap fraction (default 0.5), Gaussian blending (lib/tensor/sliding-window.ts). Both
+   * runners use the same windows and weights; progress counts windows.
+   */
+  window?: number[] | null;
+  overlap?: number;
 }
 
 export interface OnnxRunOutput {
@@ -67,8 +76,10 @@ export interface RunOnnxResult {
   fallbackReason: string | null;
   /** Our engine's activation memory (bytes); null on onnxruntime. */
   peakBytes: number | null;
-  /** Tiles our engine ran (1 untiled); 1 on onnxruntime (one whole-volume run). */
+  /** Tiles our engine ran (1 untiled); 1 on onnxruntime (one whole-volume run); sliding windows: the window count. */
   tiles: number;
+  /** Sliding windows run (0 = one whole pass). */
+  windows: number;
   /** Wall time of the run (incl. session creation / upload / readback), ms. */
   ms: number;
 }
@@ -132,11 +143,12 @@ async function runOnGpu(ctx: GpuContext, model: GpuModel, input: { data: Float32
     throw new ArgumentError(`the model has ${g.inputs.length} inputs; volume models take one`, { where: 'runOnnx', hint: `Inputs: ${g.inputs.map((i) => i.name).join(', ')}.` });
   }
   const c = opts.limits?.maxStorageBufferBindingSize ? ctx.withLimits({ maxStorageBufferBindingSize: opts.limits.maxStorageBufferBindingSize }) : ctx;
-  const stats: Partial<RunStats> = {};
+  const stats: Partial<RunStats> & { windows?: number } = {};
   const t0 = performance.now();
-  const out = await runModel(c, model, { [g.inputs[0].name]: input }, { onProgress: opts.onProgress }, stats);
+  const o = opts.window
+    ? { ...(await runSlidingWindow(c, model, input, { window: opts.window, overlap: opts.overlap, onProgress: opts.onProgress }, stats)), type: 'float32' as const }
+    : (await runModel(c, model, { [g.inputs[0].name]: input }, { onProgress: opts.onProgress }, stats))[g.outputs[0]];
   const ms = performance.now() - t0;
-  const o = out[g.outputs[0]];
   return {
     output: { data: o.data, dims: o.dims, type: o.type },
     runner: 'tessera',
@@ -146,7 +158,8 @@ async function runOnGpu(ctx: GpuContext, model: GpuModel, input: { data: Float32
     unsupportedOps: [],
     fallbackReason: null,
     peakBytes: stats.peakBytes ?? null,
-    tiles: stats.tiles ?? 1,
+    tiles: stats.windows ?? stats.tiles ?? 1,
+    windows: stats.windows ?? 0,
     ms,
   };
 }
@@ -185,12 +198,12 @@ function toOutput(t: ort.Tensor): OnnxRunOutput {
   throw new FormatError(`onnxruntime returned a ${t.type} output; expected float32 scores or integer class ids`, { where: 'runOnnx' });
 }
 
-async function runOnOrt(bytes: Uint8Array, input: { data: Float32Array; dims: number[] }, opts: RunOnnxOptions): Promise<OnnxRunOutput & { ms: number }> {
+async function runOnOrt(bytes: Uint8Array, input: { data: Float32Array; dims: number[] }, opts: RunOnnxOptions): Promise<OnnxRunOutput & { ms: number; windows: number }> {
   const t0 = performance.now();
   opts.onProgress?.(0, 1);
   let model: Uint8Array;
   try {
-    model = relaxSpatialDims(bytes, input.dims);
+    model = relaxSpatialDims(bytes, opts.window ? [...input.dims.slice(0, 2), ...opts.window] : input.dims);
   } catch (e) {
     throw new FormatError(`not an ONNX model: ${e instanceof Error ? e.message : String(e)}`, { where: 'runOnnx', cause: e });
   }
@@ -203,10 +216,15 @@ async function runOnOrt(bytes: Uint8Array, input: { data: Float32Array; dims: nu
     if (session.inputNames.length !== 1) {
       throw new ArgumentError(`the model has ${session.inputNames.length} inputs; volume models take one`, { where: 'runOnnx', hint: `Inputs: ${session.inputNames.join(', ')}.` });
     }
-    const r = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', input.data, input.dims) });
-    const out = toOutput(r[session.outputNames[0]]);
+    const runOne = async (x: { data: Float32Array; dims: number[] }) =>
+      toOutput((await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', x.data, x.dims) }))[session.outputNames[0]]);
+    if (opts.window) {
+      const r = await slidingWindow(input, { window: opts.window, overlap: opts.overlap, onProgress: opts.onProgress }, runOne);
+      return { data: r.data, dims: r.dims, type: 'float32', windows: r.windows, ms: performance.now() - t0 };
+    }
+    const out = await runOne(input);
     opts.onProgress?.(1, 1);
-    return { ...out, ms: performance.now() - t0 };
+    return { ...out, windows: 0, ms: performance.now() - t0 };
   } finally {
     await session.release();
   }
@@ -238,7 +256,8 @@ export async function runOnnx(bytes: Uint8Array, input: { data: Float32Array; di
       unsupportedOps: fallback.unsupportedOps,
       fallbackReason: fallback.reason,
       peakBytes: null,
-      tiles: 1,
+      tiles: o.windows || 1,
+      windows: o.windows,
       ms: o.ms,
     };
   };
