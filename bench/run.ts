@@ -1,9 +1,9 @@
 /**
  * `npm run bench` — the classical pipeline, stage by stage, TS (CPU, in-process) next to the
- * scipy/skimage peer (bench/peer/classical_pipeline.py, spawned on the same voxels — a raw x-fastest file — in the same run).
+ * scipy/skimage peer (bench/peer/classical_pipeline.py, spawned on the same input in the same run).
  *
  * For each size (default 128³ and 256³ synthetic nuclei, seed 1): generate the volume, write it as
- * NIfTI to a temp folder, time `segmentCells` (I/O excluded) and the peer's stages (I/O excluded,
+ * a headerless x-fastest uint16 file to a temp folder (the peer reads it with numpy), time `segmentCells` (I/O excluded) and the peer's stages (I/O excluded,
  * same smoothing and per-axis min distance). Prints a markdown table with ratios TS/peer and the
  * versions, and writes it to bench/results/latest.md.
  *
