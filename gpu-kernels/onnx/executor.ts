@@ -19,7 +19,7 @@ import { GpuLimitsError } from '../runtime/errors';
 import { type GraphPlan, type PlannedNode, type PreparedGraph, planGraph, prepareGraph } from './graph';
 import { type OnnxModel, loadOnnx } from './loader';
 import { Recorder, prod, stridesOf } from './ops/common';
-import { conv, convTranspose } from './ops/conv/conv';
+import { type ConvPrecision, type PrecisionOption, conv, convTranspose, resolveConvPrecision } from './ops/conv/conv';
 import { affine, binary, concat, transpose, unary } from './ops/elementwise/elementwise';
 import { pool } from './ops/pool/pool';
 import { argmax, softmax } from './ops/reduce/reduce';
@@ -44,6 +44,12 @@ export interface RunOptions {
   tiling?: 'auto' | 'layer' | 'network' | 'never';
   /** Use the generic conv kernel everywhere (tests compare the two paths). */
   genericConv?: boolean;
+  /**
+   * Conv arithmetic: 'f32', 'f16' (f16 weights and input tiles, f32 accumulation; needs the
+   * adapter feature `shader-f16`, else GPU_UNAVAILABLE) or 'auto' (default: see
+   * `resolveConvPrecision` / README; f32 where `shader-f16` is missing). Activations stay f32.
+   */
+  precision?: PrecisionOption;
   /** Submit and wait after every node, recording per-node times in `stats.profile`. */
   profile?: boolean;
   /** Called after each tile / slab step with (done, total); total is 1 for an untiled run. */
@@ -66,6 +72,8 @@ export interface RunStats {
   tileOutput?: number[];
   halo?: number[];
   convPaths: { tiled: number; generic: number };
+  /** The conv precision this run used (`opts.precision` resolved for the adapter). */
+  precision: ConvPrecision;
   ms: number;
   /** Per-node device times with `opts.profile`. */
   profile?: { node: string; ms: number }[];
@@ -204,7 +212,7 @@ export async function encodeNode(
   const xd = inDims[0];
   switch (op.kind) {
     case 'conv': {
-      const path = await conv(r, x(0), xd, y!, outDims, { ...op, pads: n.resolved.pads }, opts.genericConv);
+      const path = await conv(r, x(0), xd, y!, outDims, { ...op, pads: n.resolved.pads }, opts.genericConv, resolveConvPrecision(r.ctx, opts.precision));
       stats.convPaths[path]++;
       break;
     }
@@ -302,7 +310,7 @@ export async function runModel(
   }
   const st: RunStats = {
     adapter: ctx.adapterInfo.name, onnxNodes: m.model.nodes.length, gpuNodes: 0, delegated: 0, peakBytes: 0, naiveBytes: 0, constantBytes: 0,
-    tiles: 1, convPaths: { tiled: 0, generic: 0 }, ms: 0,
+    tiles: 1, convPaths: { tiled: 0, generic: 0 }, precision: resolveConvPrecision(ctx, opts.precision), ms: 0,
   };
   const dims: Record<string, number[]> = {};
   for (const i of g.inputs) dims[i.name] = inputs[i.name].dims;

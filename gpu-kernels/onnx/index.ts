@@ -6,3 +6,5 @@ export {
   prepareModel, runModel, receptiveField, planTiles,
   type GpuModel, type InputTensor, type OutputTensor, type RunOptions, type RunStats, type ReceptiveField,
 } from './executor';
+export { type ConvPrecision, type PrecisionOption, resolveConvPrecision } from './ops/conv/conv';
+export { runSlidingWindow, windowStarts, blendWeights, type SlidingWindowOptions } from './sliding-window';

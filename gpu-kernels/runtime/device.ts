@@ -45,6 +45,11 @@ export interface AcquireOptions {
   powerPreference?: GPUPowerPreference;
   /** Features to require (throws GPU_UNAVAILABLE when missing). */
   requiredFeatures?: GPUFeatureName[];
+  /**
+   * Features requested only when the adapter has them (default `['shader-f16']`, which the ONNX
+   * conv kernels use for f16 weights / workgroup tiles). Kernels check `ctx.features`.
+   */
+  optionalFeatures?: GPUFeatureName[];
   /** Minimum limits the caller needs (throws GPU_LIMITS when the adapter has less). */
   minLimits?: Partial<KernelLimits>;
   /**
@@ -82,6 +87,7 @@ export class GpuContext {
   readonly adapterInfo: AdapterInfoSummary;
   /** Effective limits: the device's, reduced by any `limitCaps`. */
   readonly limits: Readonly<KernelLimits>;
+  /** Features enabled on the device (as kernels see them: `withoutFeatures` can hide some). */
   readonly features: ReadonlySet<string>;
   private readonly core: Core;
 
@@ -112,6 +118,20 @@ export class GpuContext {
       if (v !== undefined) limits[k] = k.startsWith('min') ? Math.max(limits[k], v) : Math.min(limits[k], v);
     }
     return new GpuContext(this.core, this.adapterInfo, limits, this.features);
+  }
+
+  /** True when `shader-f16` is enabled (WGSL `enable f16;`: f16 storage and arithmetic). */
+  get hasF16(): boolean {
+    return this.features.has('shader-f16');
+  }
+
+  /**
+   * A view of the same device (shared caches) whose kernels do not see `names` among the
+   * features: tests use it to exercise the paths and errors of adapters that lack a feature.
+   */
+  withoutFeatures(...names: string[]): GpuContext {
+    const features = new Set([...this.features].filter((f) => !names.includes(f)));
+    return new GpuContext(this.core, this.adapterInfo, this.limits, features);
   }
 
   /** Throws GPU_DEVICE_LOST if the device is gone. Kernels call this on entry. */
@@ -307,9 +327,11 @@ export async function acquireDevice(opts: AcquireOptions = {}): Promise<GpuConte
     const ok = name.startsWith('min') ? have !== undefined && have <= min : have !== undefined && have >= min;
     if (!ok) throw new GpuLimitsError(`adapter limit ${name} is ${have}, the caller needs ${min}`, { where });
   }
+  const features = new Set<GPUFeatureName>(opts.requiredFeatures ?? []);
+  for (const f of opts.optionalFeatures ?? ['shader-f16']) if (adapter.features.has(f)) features.add(f);
   let device: GPUDevice;
   try {
-    device = await adapter.requestDevice({ label: opts.label ?? 'tessera', requiredLimits, requiredFeatures: opts.requiredFeatures ?? [] });
+    device = await adapter.requestDevice({ label: opts.label ?? 'tessera', requiredLimits, requiredFeatures: [...features] });
   } catch (cause) {
     throw new GpuUnavailableError(`requestDevice() failed: ${(cause as Error)?.message ?? String(cause)}`, { where, cause });
   }

@@ -112,4 +112,38 @@ describe('gpu runtime', () => {
     await expect(ctx.pipeline({ code: addOneWgsl(4), label: 'addOne' })).rejects.toMatchObject({ code: 'GPU_DEVICE_LOST' });
     await expect(ctx.read(ctx.device.createBuffer({ size: 4, usage: GPUBufferUsage.COPY_SRC }), 0, 4)).rejects.toMatchObject({ code: 'GPU_DEVICE_LOST' });
   });
+
+  it("requests 'shader-f16' when the adapter has it (ctx.features / ctx.hasF16), only then; withoutFeatures hides it", async () => {
+    const ctx = await testContext();
+    const { nodeGpu, acquireNodeDevice } = await import('./node-gpu');
+    const adapter = await nodeGpu().requestAdapter();
+    const adapterHas = adapter!.features.has('shader-f16');
+    expect(ctx.hasF16).toBe(adapterHas);
+    expect(ctx.features.has('shader-f16')).toBe(adapterHas);
+    expect(ctx.device.features.has('shader-f16')).toBe(adapterHas);
+    // opting out of optional features gives a device without it
+    const plain = await acquireNodeDevice({ label: 'no-optional', optionalFeatures: [] });
+    expect(plain.hasF16).toBe(false);
+    expect(plain.device.features.has('shader-f16')).toBe(false);
+    plain.destroy();
+    // a masked view: same device (which keeps the feature), kernels see it missing, limits views keep the mask
+    const masked = ctx.withoutFeatures('shader-f16');
+    expect(masked.hasF16).toBe(false);
+    expect(masked.device).toBe(ctx.device);
+    expect(masked.withLimits({ maxStorageBufferBindingSize: 2 ** 20 }).hasF16).toBe(false);
+    expect([...masked.features].sort()).toEqual([...ctx.features].filter((f) => f !== 'shader-f16').sort());
+    if (adapterHas) {
+      // the feature really is enabled: an f16 shader compiles and runs
+      const code = `enable f16;
+@group(0) @binding(0) var<storage, read_write> o: array<f32>;
+@compute @workgroup_size(1) fn main() { let h = vec2<f16>(f16(1.5), f16(0.1)); o[0] = f32(h.x) * f32(h.y); }`;
+      const pipe = await ctx.pipeline({ code, label: 'f16-smoke' });
+      const buf = ctx.storage(4);
+      await ctx.run('f16-smoke', [{ pipeline: pipe, bindGroup: ctx.bindGroup(pipe, [{ buffer: buf, size: 4 }]), workgroups: [1, 1, 1] }]);
+      const v = new Float32Array(await ctx.read(buf, 0, 4))[0];
+      ctx.release(buf);
+      // f16(0.1) = 0.0999755859375 (0x2e66); × 1.5 in f32 = 0.14996337890625 exactly
+      expect(v).toBe(0.14996337890625);
+    }
+  });
 });

@@ -100,3 +100,57 @@ export function pad3(v: number[], fill: number): [number, number, number] {
 export function padsBegin3(pads: number[]): [number, number, number] {
   return pad3(pads.slice(0, pads.length / 2), 0);
 }
+
+// ------------------------------------------------------------------ f16 (shader-f16) helpers
+
+/** Largest finite f16. Kernels clamp values to ±F16_MAX before narrowing (no inf from overflow). */
+export const F16_MAX = 65504;
+/** Unit roundoff of f16 round-to-nearest: 2⁻¹¹ (relative error of one rounding of a normal value). */
+export const F16_UNIT_ROUNDOFF = 2 ** -11;
+
+const cvtF32 = new Float32Array(1);
+const cvtU32 = new Uint32Array(cvtF32.buffer);
+
+/** IEEE binary16 bits of `x` (round to nearest, ties to even; subnormals kept; overflow → ±inf). */
+export function f16Bits(x: number): number {
+  cvtF32[0] = x;
+  const b = cvtU32[0];
+  const sign = (b >>> 16) & 0x8000;
+  const exp = (b >>> 23) & 0xff;
+  let mant = b & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  const e = exp - 112; // rebias 127 → 15
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    mant |= 0x800000;
+    const shift = 14 - e;
+    let h = mant >>> shift;
+    const rem = mant & ((1 << shift) - 1), half = 1 << (shift - 1);
+    if (rem > half || (rem === half && (h & 1))) h++;
+    return sign | h;
+  }
+  let h = (e << 10) | (mant >>> 13);
+  const rem = mant & 0x1fff;
+  if (rem > 0x1000 || (rem === 0x1000 && (h & 1))) h++; // a carry into the exponent is correct (→ inf at the top)
+  return sign | h;
+}
+
+/** The value of f16 bits. */
+export function f16Value(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const e = (h >>> 10) & 0x1f, m = h & 0x3ff;
+  if (e === 0) return sign * m * 2 ** -24;
+  if (e === 0x1f) return m ? NaN : sign * Infinity;
+  return sign * (1 + m / 1024) * 2 ** (e - 15);
+}
+
+/**
+ * `values` as f16, two per u32 word (element 2k in the low half: the layout of a WGSL
+ * `array<f16>` on little-endian hosts), zero-padded to an even count.
+ */
+export function packF16(values: Float32Array): Uint32Array {
+  const h = new Uint16Array(values.length + (values.length & 1));
+  for (let i = 0; i < values.length; i++) h[i] = f16Bits(values[i]);
+  return new Uint32Array(h.buffer);
+}

@@ -1,40 +1,23 @@
-/** Conv (1-D/2-D/3-D, generic and tiled paths, fused activations, folded BN) and ConvTranspose vs onnxruntime-node. */
+/** Conv (1-D/2-D/3-D, generic and tiled paths, fused activations, folded BN) and ConvTranspose vs onnxruntime-node, f32. */
 import { describe, expect, it } from 'vitest';
 import { testContext } from '../../../test-setup';
 import type { ModelSpec, NodeSpec } from '../../build-model';
+import type { RunOptions } from '../../executor';
 import { compareWithOrt, randomInput } from '../../ort-compare';
+import { ACT_CASES, ACT_X, ACT_W, CONV3D_CASES, bnInit, convModel } from './conv-cases';
 
 const TOL = 1e-4;
-
-function convModel(x: number[], w: number[], attrs: NodeSpec['attrs'], post: NodeSpec[] = [], bias = true, extraInit: ModelSpec['initializers'] = [], opset = 17): ModelSpec {
-  const conv: NodeSpec = { op: 'Conv', inputs: bias ? ['x', 'w', 'b'] : ['x', 'w'], outputs: [post.length ? 'c' : 'y'], attrs };
-  return {
-    opset,
-    inputs: [{ name: 'x', dims: x }],
-    outputs: [{ name: 'y' }],
-    nodes: [conv, ...post],
-    initializers: [
-      { name: 'w', dims: w, data: randomInput(w, 7, -0.5, 0.5) },
-      ...(bias ? [{ name: 'b', dims: [w[0]], data: randomInput([w[0]], 8, -0.5, 0.5) }] : []),
-      ...(extraInit ?? []),
-    ],
-  };
-}
+/** These goldens pin the f32 kernels whatever 'auto' resolves to (f16 has its own test). */
+const F32: RunOptions = { precision: 'f32' };
 
 describe('Conv vs onnxruntime-node (max abs error ≤ 1e-4)', () => {
   it('3-D conv: padding, dilation, stride, group, no bias — tiled and generic kernels', async () => {
     const ctx = await testContext();
-    const cases: [string, number[], number[], NodeSpec['attrs'], boolean][] = [
-      ['k3 pad1', [1, 3, 9, 10, 11], [6, 3, 3, 3, 3], { pads: [1, 1, 1, 1, 1, 1] }, true],
-      ['k3 dil3 pad3, batch 2', [2, 2, 12, 9, 10], [5, 2, 3, 3, 3], { pads: [3, 3, 3, 3, 3, 3], dilations: [3, 3, 3] }, true],
-      ['asymmetric pads, anisotropic kernel, 14 out channels', [1, 4, 7, 8, 9], [14, 4, 3, 1, 2], { pads: [0, 1, 2, 2, 0, 1] }, false],
-      ['stride 2', [1, 3, 9, 10, 11], [4, 3, 3, 3, 3], { pads: [1, 1, 1, 1, 1, 1], strides: [2, 2, 2] }, true],
-      ['group 2', [1, 4, 6, 7, 8], [6, 2, 3, 3, 3], { pads: [1, 1, 1, 1, 1, 1], group: 2 }, true],
-      ['depthwise, SAME_UPPER', [1, 3, 6, 7, 8], [3, 1, 2, 2, 2], { group: 3, auto_pad: 'SAME_UPPER' }, true],
-    ];
-    for (const [name, x, w, attrs, bias] of cases) {
+    for (const [name, x, w, attrs, bias] of CONV3D_CASES) {
       for (const genericConv of [false, true]) {
-        const r = await compareWithOrt(ctx, convModel(x, w, attrs, [], bias), 3, { genericConv });
+        const opts: RunOptions = { ...F32, genericConv };
+        const r = await compareWithOrt(ctx, convModel(x, w, attrs, [], bias), 3, opts);
+        expect(r.stats.precision).toBe('f32');
         expect(r.maxAbs, `${name} generic=${genericConv}`).toBeLessThanOrEqual(TOL);
         if (!genericConv) expect(r.stats.delegated).toBe(0);
       }
@@ -43,25 +26,16 @@ describe('Conv vs onnxruntime-node (max abs error ≤ 1e-4)', () => {
 
   it('1-D and 2-D conv', async () => {
     const ctx = await testContext();
-    const r1 = await compareWithOrt(ctx, convModel([2, 3, 17], [4, 3, 5], { pads: [2, 1], strides: [2], dilations: [1] }));
+    const r1 = await compareWithOrt(ctx, convModel([2, 3, 17], [4, 3, 5], { pads: [2, 1], strides: [2], dilations: [1] }), 1, F32);
     expect(r1.maxAbs).toBeLessThanOrEqual(TOL);
-    const r2 = await compareWithOrt(ctx, convModel([1, 3, 12, 13], [5, 3, 3, 3], { pads: [2, 2, 2, 2], dilations: [2, 2] }));
+    const r2 = await compareWithOrt(ctx, convModel([1, 3, 12, 13], [5, 3, 3, 3], { pads: [2, 2, 2, 2], dilations: [2, 2] }), 1, F32);
     expect(r2.maxAbs).toBeLessThanOrEqual(TOL);
   });
 
   it('fuses every activation into the conv (Relu, LeakyRelu, Elu, Gelu, Sigmoid, Tanh, Clip)', async () => {
     const ctx = await testContext();
-    const acts: [NodeSpec, number, ModelSpec['initializers']?][] = [
-      [{ op: 'Relu', inputs: ['c'], outputs: ['y'] }, 17],
-      [{ op: 'LeakyRelu', inputs: ['c'], outputs: ['y'], attrs: { alpha: { f: 0.2 } } }, 17],
-      [{ op: 'Elu', inputs: ['c'], outputs: ['y'], attrs: { alpha: { f: 0.7 } } }, 17],
-      [{ op: 'Gelu', inputs: ['c'], outputs: ['y'] }, 20],
-      [{ op: 'Sigmoid', inputs: ['c'], outputs: ['y'] }, 17],
-      [{ op: 'Tanh', inputs: ['c'], outputs: ['y'] }, 17],
-      [{ op: 'Clip', inputs: ['c', 'lo', 'hi'], outputs: ['y'] }, 17, [{ name: 'lo', dims: [], data: [-0.3] }, { name: 'hi', dims: [], data: [0.4] }]],
-    ];
-    for (const [act, opset, init] of acts) {
-      const r = await compareWithOrt(ctx, convModel([1, 2, 6, 7, 8], [5, 2, 3, 3, 3], { pads: [1, 1, 1, 1, 1, 1] }, [act], true, init, opset));
+    for (const [act, opset, init] of ACT_CASES) {
+      const r = await compareWithOrt(ctx, convModel(ACT_X, ACT_W, { pads: [1, 1, 1, 1, 1, 1] }, [act], true, init, opset), 1, F32);
       expect(r.maxAbs, act.op).toBeLessThanOrEqual(TOL);
       expect(r.fused.activationsFused, act.op).toBe(1);
       expect(r.stats.gpuNodes, act.op).toBe(1);
@@ -70,15 +44,9 @@ describe('Conv vs onnxruntime-node (max abs error ≤ 1e-4)', () => {
 
   it('folds BatchNormalization into the preceding conv (then fuses Relu)', async () => {
     const ctx = await testContext();
-    const C = 6;
-    const bn: NodeSpec = { op: 'BatchNormalization', inputs: ['c', 's', 'bb', 'm', 'v'], outputs: ['d'], attrs: { epsilon: { f: 1e-3 } } };
-    const spec = convModel([1, 3, 7, 8, 9], [C, 3, 3, 3, 3], { pads: [1, 1, 1, 1, 1, 1] }, [bn, { op: 'Relu', inputs: ['d'], outputs: ['y'] }], true, [
-      { name: 's', dims: [C], data: randomInput([C], 11, 0.5, 2) },
-      { name: 'bb', dims: [C], data: randomInput([C], 12) },
-      { name: 'm', dims: [C], data: randomInput([C], 13) },
-      { name: 'v', dims: [C], data: randomInput([C], 14, 0.1, 2) },
-    ]);
-    const r = await compareWithOrt(ctx, spec);
+    const bn = bnInit(6);
+    const spec = convModel([1, 3, 7, 8, 9], [6, 3, 3, 3, 3], { pads: [1, 1, 1, 1, 1, 1] }, [bn.node, { op: 'Relu', inputs: ['d'], outputs: ['y'] }], true, bn.init);
+    const r = await compareWithOrt(ctx, spec, 1, F32);
     expect(r.maxAbs).toBeLessThanOrEqual(TOL);
     expect(r.fused).toMatchObject({ batchNormFolded: 1, activationsFused: 1 });
     expect(r.stats.gpuNodes).toBe(1);
@@ -99,7 +67,7 @@ describe('Conv vs onnxruntime-node (max abs error ≤ 1e-4)', () => {
         nodes: [{ op: 'ConvTranspose', inputs: ['x', 'w', 'b'], outputs: ['y'], attrs }],
         initializers: [{ name: 'w', dims: w, data: randomInput(w, 5, -0.5, 0.5) }, { name: 'b', dims: [cout], data: randomInput([cout], 6) }],
       };
-      const r = await compareWithOrt(ctx, spec);
+      const r = await compareWithOrt(ctx, spec, 1, F32);
       expect(r.maxAbs, JSON.stringify(attrs)).toBeLessThanOrEqual(TOL);
     }
   });

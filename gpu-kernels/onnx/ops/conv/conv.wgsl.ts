@@ -12,13 +12,22 @@
  *   voxels along z × several output channels) and reuses every loaded input column over the KZ taps.
  * - `convTransposeWgsl`: ConvTranspose (any stride / padding / dilation / group), one invocation
  *   per output element.
+ *
+ * f16 variants (`f16: true`, need `shader-f16`): weights are stored as f16 (per output channel
+ * scaled by a power of two so the channel's largest |w| is ≤ 1; the scale is applied to the f32
+ * sum), the input values are rounded to f16 (clamped to ±65504) — in the tiled kernel the
+ * workgroup tile is f16, half the bytes — and each product of two f16 values is formed in f32
+ * (exact: 11 × 11 significant bits) and accumulated in f32. Bias and activation are f32; the
+ * activations in global memory stay f32. Error per output ≤ (2u + u²)·Σ|x·w|, u = 2⁻¹¹.
  */
 import type { ActKind } from '../../graph';
 import { actDynamicWgsl, actWgsl } from '../elementwise/elementwise.wgsl';
-import { linearHeader } from '../common';
+import { F16_MAX, linearHeader } from '../common';
 
-export function convGenericWgsl(wg: number, act: ActKind): string {
-  return `struct U {
+export function convGenericWgsl(wg: number, act: ActKind, f16 = false): string {
+  const xv = f16 ? `f32(f16(clamp(x[row + u32(ix)], -${F16_MAX}.0, ${F16_MAX}.0)))` : 'x[row + u32(ix)]';
+  const wv = f16 ? 'vec4f(W[wr + kx])' : 'W[wr + kx]';
+  return `${f16 ? 'enable f16;\n' : ''}struct U {
   inS: vec3u, cin: u32,
   outS: vec3u, cout: u32,
   k: vec3u, group: u32,
@@ -28,7 +37,7 @@ export function convGenericWgsl(wg: number, act: ActKind): string {
   total: u32, _p: u32, alpha: f32, beta: f32,
 }
 @group(0) @binding(0) var<storage, read> x: array<f32>;
-@group(0) @binding(1) var<storage, read> W: array<vec4f>;
+@group(0) @binding(1) var<storage, read> W: array<${f16 ? 'vec4<f16>' : 'vec4f'}>;
 @group(0) @binding(2) var<storage, read> B: array<vec4f>;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 @group(0) @binding(4) var<uniform> u: U;
@@ -60,12 +69,12 @@ ${linearHeader(wg, 'u.total')}
         for (var kx = 0u; kx < u.k.z; kx++) {
           let ix = i32(ox * u.s.z + kx * u.d.z) - u.p.z;
           if (ix < 0 || ix >= i32(u.inS.z)) { continue; }
-          acc += x[row + u32(ix)] * W[wr + kx];
+          acc += ${xv} * ${wv};
         }
       }
     }
   }
-  acc += B[blk];
+  ${f16 ? 'acc = acc * B[u.group * u.ocb + blk] + B[blk]; // f16 weight scale, then bias' : 'acc += B[blk];'}
   let ob = blk % u.ocb;
   for (var j = 0u; j < 4u; j++) {
     let ocl = ob * 4u + j;
@@ -81,6 +90,8 @@ export interface TiledSpec {
   kz: number; ky: number; kx: number;
   /** Input channels staged per barrier pair; output channels per invocation. */
   icb: number; ocb: number;
+  /** f16 weights and workgroup tile (needs shader-f16), f32 accumulation. */
+  f16?: boolean;
 }
 
 /**
@@ -97,19 +108,22 @@ export function convTiledWgsl(t: TiledSpec): string {
   const L: string[] = [];
   for (let o = 0; o < t.ocb; o++) L.push(`  var a${o} = vec4f(0.0);`);
   const decl = L.join('\n');
-  const zs = [0, 1, 2, 3].map((v) => (v < t.vz ? `sh[sb + ${v * tyi * txi}u]` : '0.0'));
-  const body: string[] = [`          let cv = vec4f(${zs.join(', ')});`];
-  for (let o = 0; o < t.ocb; o++) body.push(`          a${o} += cv * W[wt + ${o}u];`);
+  const h = t.f16 === true;
+  const zs = [0, 1, 2, 3].map((v) => (v < t.vz ? `sh[sb + ${v * tyi * txi}u]` : (h ? 'f16(0.0)' : '0.0')));
+  const body: string[] = [h ? `          let cv = vec4f(vec4<f16>(${zs.join(', ')}));` : `          let cv = vec4f(${zs.join(', ')});`];
+  for (let o = 0; o < t.ocb; o++) body.push(h ? `          a${o} += cv * f32(W[wt + ${o}u]);` : `          a${o} += cv * W[wt + ${o}u];`);
+  // f16: B holds the biases, then the per-channel weight scales (at nOG·OCB)
+  const sum = (o: number, v: number) => (h ? `a${o}[${v}] * B[u.nOG * OCB + oc0 + ${o}u]` : `a${o}[${v}]`);
   const store: string[] = [];
   for (let v = 0; v < t.vz; v++) {
     store.push(`  { let oz = rz + u.dil.x * (bz * VZ + ${v}u);`);
     store.push(`    if (oz < u.outS.x) { let vox = (oz * u.outS.y + oy) * u.outS.z + ox;`);
     for (let o = 0; o < t.ocb; o++) {
-      store.push(`      if (oc0 + ${o}u < u.cout) { y[(n * u.cout + oc0 + ${o}u) * sp + vox] = act(a${o}[${v}] + B[oc0 + ${o}u], u.alpha, u.beta); }`);
+      store.push(`      if (oc0 + ${o}u < u.cout) { y[(n * u.cout + oc0 + ${o}u) * sp + vox] = act(${sum(o, v)} + B[oc0 + ${o}u], u.alpha, u.beta); }`);
     }
     store.push(`    } }`);
   }
-  return `struct U {
+  return `${h ? 'enable f16;\n' : ''}struct U {
   inS: vec3u, cin: u32,
   outS: vec3u, cout: u32,
   dil: vec3u, nOG: u32,
@@ -131,11 +145,11 @@ const KY = ${t.ky}u;
 const KZ = ${t.kz}u;
 const KVOL = ${kvol}u;
 @group(0) @binding(0) var<storage, read> x: array<f32>;
-@group(0) @binding(1) var<storage, read> W: array<f32>;
+@group(0) @binding(1) var<storage, read> W: array<${h ? 'f16' : 'f32'}>;
 @group(0) @binding(2) var<storage, read> B: array<f32>;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 @group(0) @binding(4) var<uniform> u: U;
-var<workgroup> sh: array<f32, ${t.icb * tile}>;
+var<workgroup> sh: array<${h ? 'f16' : 'f32'}, ${t.icb * tile}>;
 ${actDynamicWgsl('u.act')}
 @compute @workgroup_size(${t.tx}, ${t.ty}, 1)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u, @builtin(local_invocation_index) li: u32) {
@@ -171,7 +185,7 @@ ${decl}
       if (ic0 + c < u.cin && iz >= 0 && iy >= 0 && ix >= 0 && iz < i32(u.inS.x) && iy < i32(u.inS.y) && ix < i32(u.inS.z)) {
         v = x[(n * u.cin + ic0 + c) * inVol + (u32(iz) * u.inS.y + u32(iy)) * u.inS.z + u32(ix)];
       }
-      sh[e] = v;
+      sh[e] = ${h ? `f16(clamp(v, -${F16_MAX}.0, ${F16_MAX}.0))` : 'v'};
     }
     workgroupBarrier();
     for (var c = 0u; c < ICB; c++) {
