@@ -16,7 +16,7 @@
  * back labels, not logits (the engine's ArgMax: ties to the lowest channel, as the references).
  * Each model runs twice; the first includes pipeline compilation, the second is reported as warm.
  *
- * Options: --data ../shared/data  --binding-mib 128  --ort-cache <dir>  --ort-threads N
+ * Options: --data ../shared/data  --binding-mib 128  --ort-cache <dir>  --ort-threads N  --precision f32|f16|both
  *          --only gwm|m18  --size 256 (centre crop edge; 256 = the whole volume)  --out <file.json>
  * Exit code 1 when an agreement is below 99.9 % (or no adapter exists).
  */
@@ -40,14 +40,17 @@ const { values } = parseArgs({
     only: { type: 'string' },
     size: { type: 'string', default: '256' },
     out: { type: 'string' },
+    precision: { type: 'string', default: 'f32' },
   },
 });
+const PRECISIONS = (values.precision === 'both' ? ['f32', 'f16'] : [String(values.precision)]) as ('f32' | 'f16')[];
 const DATA = resolve(String(values.data));
 const MiB = 1024 * 1024;
 const REQUIRED = 0.999;
 
 interface CaseResult {
   model: string;
+  precision: string;
   input: string;
   reference: string;
   voxels: number;
@@ -66,13 +69,13 @@ interface CaseResult {
   ortThreads?: number;
 }
 
-async function engineRun(ctx: GpuContext, bytes: Uint8Array, x: Tensor): Promise<{ labels: Int32Array; cold: RunStats; warm: RunStats }> {
+async function engineRun(ctx: GpuContext, bytes: Uint8Array, x: Tensor, precision: 'f32' | 'f16'): Promise<{ labels: Int32Array; cold: RunStats; warm: RunStats }> {
   const model = prepareModel(appendArgmax(bytes));
   const input = model.graph.inputs[0].name;
   const cold: Partial<RunStats> = {};
-  await runModel(ctx, model, { [input]: x }, {}, cold);
+  await runModel(ctx, model, { [input]: x }, { precision }, cold);
   const warm: Partial<RunStats> = {};
-  const out = await runModel(ctx, model, { [input]: x }, {}, warm);
+  const out = await runModel(ctx, model, { [input]: x }, { precision }, warm);
   return { labels: out[model.graph.outputs[0]].data as Int32Array, cold: cold as RunStats, warm: warm as RunStats };
 }
 
@@ -91,7 +94,7 @@ function result(model: string, input: string, reference: string, ours: { labels:
   const a = agreement(ours.labels, ref);
   const w = ours.warm;
   return {
-    model, input, reference, voxels: ours.labels.length, agreement: a, pass: a >= REQUIRED,
+    model, precision: w.precision ?? 'f32', input, reference, voxels: ours.labels.length, agreement: a, pass: a >= REQUIRED,
     coldMs: ours.cold.ms, warmMs: w.ms, tiles: w.tiles, halo: w.halo, peakMiB: w.peakBytes / MiB, naiveMiB: w.naiveBytes / MiB,
     delegated: w.delegated, gpuNodes: w.gpuNodes, onnxNodes: w.onnxNodes,
   };
@@ -117,25 +120,27 @@ async function main(): Promise<number> {
     const gwmPath = join(DATA, 'models/meshnet_gwm_niivue/model.onnx');
     const refPath = join(DATA, 'models/meshnet_gwm_niivue/reference_output_t1_crop_gwm.nii.gz');
     const bytes = readFileSync(gwmPath);
-    const ours = await engineRun(ctx, bytes, x);
+    let gwmOrt: { labels: Int32Array; ms: number } | null = null;
+    for (const precision of PRECISIONS) {
+    const ours = await engineRun(ctx, bytes, x, precision);
     if (size >= Math.max(...vol.shape)) {
       const ref = readNifti(readFileSync(refPath)).volume.data as Uint8Array;
       results.push(result('meshnet_gwm_niivue/model.onnx', `brainchop_t1_crop ${grid}`, 'reference_output_t1_crop_gwm.nii.gz (onnxruntime-node 1.30)', ours, ref));
     } else {
       // a crop sees less context than the full-volume reference (receptive field 93³): compare with onnxruntime on the same crop
-      const o = await ortLabels(bytes, x, threads);
+      const o = (gwmOrt ??= await ortLabels(bytes, x, threads));
       const r = result('meshnet_gwm_niivue/model.onnx', `brainchop_t1_crop centre ${grid}`, `onnxruntime-node 1.30 CPU, ${threads} threads, this run`, ours, o.labels);
       r.ortMs = o.ms;
       r.ortThreads = threads;
       results.push(r);
     }
     console.log(JSON.stringify(results.at(-1)));
+    }
   }
   if (!values.only || values.only === 'm18') {
     const m18Path = join(DATA, 'models/meshnet_onnx_exports/model18cls.onnx');
     const bytes = readFileSync(m18Path);
     const xyz = reverseAxes(x);
-    const ours = await engineRun(ctx, bytes, xyz);
     const cacheFile = values['ort-cache'] ? join(String(values['ort-cache']), `m18-ort-${size}.u8.gz`) : null;
     let ref: Int32Array;
     let ortMs: number | undefined;
@@ -150,19 +155,22 @@ async function main(): Promise<number> {
         writeFileSync(cacheFile, gzipSync(Uint8Array.from(ref)));
       }
     }
-    const r = result('meshnet_onnx_exports/model18cls.onnx (x,y,z order)', `brainchop_t1_crop ${grid}`, ortMs === undefined ? `onnxruntime-node 1.30 CPU (cached: ${cacheFile})` : `onnxruntime-node 1.30 CPU, ${threads} threads, this run`, ours, ref);
-    if (ortMs !== undefined) { r.ortMs = ortMs; r.ortThreads = threads; }
-    results.push(r);
-    console.log(JSON.stringify(r));
+    for (const precision of PRECISIONS) {
+      const ours = await engineRun(ctx, bytes, xyz, precision);
+      const r = result('meshnet_onnx_exports/model18cls.onnx (x,y,z order)', `brainchop_t1_crop ${grid}`, ortMs === undefined ? `onnxruntime-node 1.30 CPU (cached: ${cacheFile})` : `onnxruntime-node 1.30 CPU, ${threads} threads, this run`, ours, ref);
+      if (ortMs !== undefined) { r.ortMs = ortMs; r.ortThreads = threads; }
+      results.push(r);
+      console.log(JSON.stringify(r));
+    }
   }
 
   const lines = [
     `Conformance on **${ctx.adapterInfo.name}** (Dawn, ICD ${icd ?? 'loader default'}), binding limit ${ctx.limits.maxStorageBufferBindingSize / MiB} MiB:`,
     '',
-    '| model | input | reference | voxels equal | engine cold | engine warm | onnxruntime-node | tiles (per-layer boxes) | peak activation memory | nodes (ONNX → GPU), delegated |',
-    '|---|---|---|---:|---:|---:|---:|---:|---:|---|',
+    '| model | precision | input | reference | voxels equal | engine cold | engine warm | onnxruntime-node | tiles (per-layer boxes) | peak activation memory | nodes (ONNX → GPU), delegated |',
+    '|---|---|---|---|---:|---:|---:|---:|---:|---:|---|',
     ...results.map((r) =>
-      `| ${r.model} | ${r.input} | ${r.reference} | ${(100 * r.agreement).toFixed(4)} % ${r.pass ? '✓' : '✗'} | ${(r.coldMs / 1000).toFixed(2)} s | ${(r.warmMs / 1000).toFixed(2)} s | ${r.ortMs === undefined ? '—' : `${(r.ortMs / 1000).toFixed(2)} s (${r.ortThreads} threads; engine warm = ${(r.warmMs / r.ortMs).toFixed(2)}×)`} | ${r.tiles} | ${r.peakMiB.toFixed(0)} MiB (naive ${r.naiveMiB.toFixed(0)} MiB) | ${r.onnxNodes} → ${r.gpuNodes}, ${r.delegated} |`),
+      `| ${r.model} | ${r.precision} | ${r.input} | ${r.reference} | ${(100 * r.agreement).toFixed(4)} % ${r.pass ? '✓' : '✗'} | ${(r.coldMs / 1000).toFixed(2)} s | ${(r.warmMs / 1000).toFixed(2)} s | ${r.ortMs === undefined ? '—' : `${(r.ortMs / 1000).toFixed(2)} s (${r.ortThreads} threads; engine warm = ${(r.warmMs / r.ortMs).toFixed(2)}×)`} | ${r.tiles} | ${r.peakMiB.toFixed(0)} MiB (naive ${r.naiveMiB.toFixed(0)} MiB) | ${r.onnxNodes} → ${r.gpuNodes}, ${r.delegated} |`),
   ];
   console.log(lines.join('\n'));
   if (values.out) {
