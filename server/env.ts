@@ -13,6 +13,8 @@ const EnvSchema = z.object({
   TESSERA_DATA_DIR: z.string().min(1).default('./.data'),
   TESSERA_BLOB_DIR: z.string().min(1).optional(),
   TESSERA_MAX_UPLOAD_MB: z.coerce.number().positive().default(2048),
+  /** Largest ONNX model accepted by POST /api/models, in MB. */
+  TESSERA_MAX_MODEL_MB: z.coerce.number().positive().max(65536).default(200),
   PORT: z.coerce.number().int().positive().max(65535).default(3000),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   /** '1' to seed the demo study at boot. */

@@ -13,24 +13,19 @@ import { skipToken, useMutation, useQuery, useQueryClient } from '@tanstack/reac
 import { useTRPC, useTRPCClient, type RouterOutputs } from './trpc';
 import { parseModelCard } from '@/lib/model/card';
 import type { ModelRunProgress } from './browser-model-run';
+import RunOnPicker, { type RunOn } from './RunOnPicker';
+import { describeError, isActive, percentOf } from './run-status';
 
 export type ModelSummary = RouterOutputs['models']['list'][number];
-type RunOn = 'browser' | 'server';
 type ServerDevice = 'auto' | 'gpu' | 'cpu' | 'ort';
+const SERVER_DEVICES: [ServerDevice, string][] = [
+  ['auto', 'auto (tessera on the GPU if possible, else onnxruntime)'],
+  ['gpu', 'GPU (tessera engine, Dawn)'],
+  ['cpu', 'CPU (tessera engine)'],
+  ['ort', 'onnxruntime-node (CPU)'],
+];
 
 export type GpuProbeState = 'pending' | 'available' | 'unavailable';
-
-function isActive(status: string | null | undefined): boolean {
-  return status === 'queued' || status === 'running';
-}
-
-/** Typed tRPC / route error → "message (where). hint" */
-function describeError(e: unknown): string {
-  if (!e || typeof e !== 'object') return String(e);
-  const err = e as { message?: string; data?: { tessera?: { where?: string; hint?: string } | null } | null };
-  const t = err.data?.tessera;
-  return [err.message ?? 'Request failed', t?.where ? ` (${t.where})` : '', t?.hint ? `. ${t.hint}` : ''].join('');
-}
 
 /** "tessera engine" or "onnxruntime (unsupported: Erf, Floor)". */
 export function engineLabel(m: { unsupportedOps: unknown }): string {
@@ -151,7 +146,7 @@ export default function ModelRunPanel(props: {
   );
 
   const running = busy || runServer.isPending || (!!r && isActive(r.status));
-  const pct = r ? Math.round(Math.max(0, Math.min(1, r.progress ?? 0)) * 100) : 0;
+  const pct = percentOf(r);
   const tiles = r?.location === 'server' ? tilesFromStage(r.stage) : browserTiles;
   const phase = busy && progress ? progress.phase : (r?.stage ?? null);
   const fallback = fallbackOf(r);
@@ -188,47 +183,18 @@ export default function ModelRunPanel(props: {
           {engineLabel(model)}
         </div>
       )}
-      <div className="run-on" data-testid="model-run-on" data-run-on={runOn} style={{ margin: '8px 0' }}>
-        <div className="small" style={{ marginBottom: 4 }}>Run on</div>
-        <label style={{ marginRight: 12 }}>
-          <input
-            type="radio"
-            name="model-run-on"
-            value="browser"
-            data-testid="model-run-on-browser"
-            checked={runOn === 'browser'}
-            onChange={() => setRunOnChoice('browser')}
-          />{' '}
-          Browser (WebGPU)
-        </label>
-        <label>
-          <input
-            type="radio"
-            name="model-run-on"
-            value="server"
-            data-testid="model-run-on-server"
-            checked={runOn === 'server'}
-            onChange={() => setRunOnChoice('server')}
-          />{' '}
-          Server
-        </label>
-        {runOn === 'server' && (
-          <label className="small" style={{ marginLeft: 12 }}>
-            device{' '}
-            <select data-testid="model-server-device" value={serverDevice} onChange={(e) => setServerDevice(e.target.value as ServerDevice)}>
-              <option value="auto">auto (tessera on the GPU if possible, else onnxruntime)</option>
-              <option value="gpu">GPU (tessera engine, Dawn)</option>
-              <option value="cpu">CPU (tessera engine)</option>
-              <option value="ort">onnxruntime-node (CPU)</option>
-            </select>
-          </label>
-        )}
+      <RunOnPicker
+        id="model-run-on"
+        runOn={runOn}
+        onRunOn={setRunOnChoice}
+        device={{ testId: 'model-server-device', value: serverDevice, options: SERVER_DEVICES, onChange: setServerDevice }}
+      >
         {runOn === 'browser' && gpuProbe === 'unavailable' && (
           <div className="subtle small" style={{ marginTop: 4 }}>
             No WebGPU adapter in this browser: the model runs on onnxruntime-web (WebAssembly).
           </div>
         )}
-      </div>
+      </RunOnPicker>
       <button
         className="btn btn-primary"
         data-testid="model-run-button"

@@ -6,32 +6,26 @@ import { useTRPC, useTRPCClient, type RouterOutputs } from './trpc';
 import NiivueViewer, { type LabelLayer } from './NiivueViewer';
 import InstanceTable, { type InstanceRow, type Review } from './InstanceTable';
 import ModelRunPanel from './ModelRunPanel';
+import RunOnPicker, { type RunOn } from './RunOnPicker';
+import { describeError, isActive, percentOf, runModelLabel } from './run-status';
 import { classLut, type ClassColour } from './class-colours';
 import { fmtDate, fmtDuration, studyMeta } from './format';
 import { instanceColorCss } from '@/lib/ui/palette';
 import { fmtVec, type Vec3 } from '@/lib/ui/coords';
 
 type Run = RouterOutputs['runs']['list'][number];
-type RunOn = 'browser' | 'server';
 type ServerDevice = 'auto' | 'cpu' | 'gpu';
+const SERVER_DEVICES: [ServerDevice, string][] = [
+  ['auto', 'auto (GPU if available)'],
+  ['gpu', 'GPU (WebGPU/Dawn)'],
+  ['cpu', 'CPU'],
+];
 /** WebGPU in this page: still probing, an adapter (name), or none. */
 type GpuProbe = { state: 'pending' } | { state: 'available'; adapter: string } | { state: 'unavailable' };
-
-function isActive(status: string | null | undefined): boolean {
-  return status === 'queued' || status === 'running';
-}
 
 function time(d: unknown): number {
   const t = new Date(d instanceof Date ? d.getTime() : String(d)).getTime();
   return Number.isFinite(t) ? t : 0;
-}
-
-/** Typed tRPC error → "message (where). hint" */
-function describeError(e: unknown): string {
-  if (!e || typeof e !== 'object') return String(e);
-  const err = e as { message?: string; data?: { tessera?: { where?: string; hint?: string } | null } | null };
-  const t = err.data?.tessera;
-  return [err.message ?? 'Request failed', t?.where ? ` (${t.where})` : '', t?.hint ? `. ${t.hint}` : ''].join('');
 }
 
 /** The registered model a Run used (Run.modelId, else params.model.id; null for the classical pipeline). */
@@ -263,7 +257,7 @@ export default function StudyViewer({ studyId }: { studyId: string }) {
   const volumeName = original?.filename && /\.nii(\.gz)?$/i.test(original.filename) ? original.filename : 'volume.nii.gz';
   const run = active.data;
   const running = (!!run && isActive(run.status)) || browserBusy;
-  const pct = run ? Math.round(Math.max(0, Math.min(1, run.progress ?? 0)) * 100) : 0;
+  const pct = percentOf(run);
 
   return (
     <div data-testid="study-viewer" data-study-id={s.id}>
@@ -305,7 +299,7 @@ export default function StudyViewer({ studyId }: { studyId: string }) {
                   {sortedRuns.length === 0 && <option value="">no runs yet</option>}
                   {sortedRuns.map((r) => (
                     <option key={r.id} value={r.id} disabled={r.status !== 'succeeded'}>
-                      {fmtDate(r.createdAt)} · {r.pipeline} · {r.device} · {r.status}
+                      {fmtDate(r.createdAt)} · {runModelLabel(r) ?? r.pipeline} · {r.device} · {r.status}
                       {r.instanceCount !== null && r.instanceCount !== undefined ? ` · ${r.instanceCount} inst.` : ''}
                     </option>
                   ))}
@@ -420,47 +414,20 @@ export default function StudyViewer({ studyId }: { studyId: string }) {
                 <input type="number" min={0} step={1} value={minSize} onChange={(e) => setMinSize(e.target.value)} data-testid="param-min-size" placeholder="auto" />
               </label>
             </div>
-            <div className="run-on" data-testid="run-on" data-webgpu={gpuProbe.state} data-run-on={runOn} style={{ margin: '8px 0' }}>
-              <div className="small" style={{ marginBottom: 4 }}>Run on</div>
-              <label style={{ marginRight: 12 }}>
-                <input
-                  type="radio"
-                  name="run-on"
-                  value="browser"
-                  data-testid="run-on-browser"
-                  checked={runOn === 'browser'}
-                  onChange={() => setRunOnChoice('browser')}
-                />{' '}
-                Browser (WebGPU)
-              </label>
-              <label>
-                <input
-                  type="radio"
-                  name="run-on"
-                  value="server"
-                  data-testid="run-on-server"
-                  checked={runOn === 'server'}
-                  onChange={() => setRunOnChoice('server')}
-                />{' '}
-                Server
-              </label>
-              {runOn === 'server' && (
-                <label className="small" style={{ marginLeft: 12 }}>
-                  device{' '}
-                  <select data-testid="server-device" value={serverDevice} onChange={(e) => setServerDevice(e.target.value as ServerDevice)}>
-                    <option value="auto">auto (GPU if available)</option>
-                    <option value="gpu">GPU (WebGPU/Dawn)</option>
-                    <option value="cpu">CPU</option>
-                  </select>
-                </label>
-              )}
+            <RunOnPicker
+              id="run-on"
+              runOn={runOn}
+              onRunOn={setRunOnChoice}
+              data={{ 'data-webgpu': gpuProbe.state }}
+              device={{ testId: 'server-device', value: serverDevice, options: SERVER_DEVICES, onChange: setServerDevice }}
+            >
               <div className="subtle small" data-testid="webgpu-adapter" style={{ marginTop: 4 }}>
                 {gpuProbe.state === 'pending' && 'Checking WebGPU in this browser…'}
                 {gpuProbe.state === 'available' && <>This browser: WebGPU · {gpuProbe.adapter}</>}
                 {gpuProbe.state === 'unavailable' &&
                   (runOn === 'browser' ? 'No WebGPU adapter in this browser: a browser run uses the CPU.' : 'No WebGPU adapter in this browser.')}
               </div>
-            </div>
+            </RunOnPicker>
             <button
               className="btn btn-primary"
               data-testid="segment-button"
@@ -536,6 +503,15 @@ export default function StudyViewer({ studyId }: { studyId: string }) {
                 <dd>
                   {currentRun.pipeline} v{currentRun.version}
                 </dd>
+                {runModelLabel(currentRun) && (
+                  <>
+                    <dt>Model</dt>
+                    <dd data-testid="run-model" data-model-id={currentRun.modelId ?? ''} data-model-version={currentRun.modelVersion ?? ''}>
+                      {runModelLabel(currentRun)}
+                      {currentRun.modelId ? '' : ' (deleted from the registry)'}
+                    </dd>
+                  </>
+                )}
                 <dt>Runner</dt>
                 <dd>
                   {currentRun.runner} ({currentRun.location})

@@ -19,12 +19,13 @@ import { labelsFromOutput, prepareModelInput } from '@/lib/model/prepare';
 import type { GpuContext } from '@/gpu-kernels/runtime';
 import { UnsupportedOpError, prepareModel, runModel, type GpuModel, type OutputTensor, type RunStats } from '@/gpu-kernels/onnx';
 import { browserGpu } from './browser-run';
+import { withBrowserRunSession, type BrowserRunReportApi } from './browser-run-session';
 
 export type ModelRunner = 'tessera' | 'onnxruntime-web';
 export type ModelDevice = 'webgpu' | 'wasm';
 
 /** The tRPC calls the run makes (the page passes its client's mutations). */
-export interface BrowserModelRunApi {
+export interface BrowserModelRunApi extends BrowserRunReportApi {
   createBrowserModelRun: (input: {
     studyId: string;
     modelId: string;
@@ -32,8 +33,6 @@ export interface BrowserModelRunApi {
     device: ModelDevice;
     adapter: string | null;
   }) => Promise<{ runId: string }>;
-  reportProgress: (input: { id: string; stage: string; progress: number }) => Promise<unknown>;
-  failBrowserRun: (input: { id: string; error: string }) => Promise<unknown>;
 }
 
 /** What the page shows while a browser model run goes on. */
@@ -83,14 +82,6 @@ export function chooseRunner(ctx: GpuContext | null, bytes: Uint8Array): RunnerC
   }
 }
 
-function describe(e: unknown): string {
-  if (e && typeof e === 'object' && 'message' in e) {
-    const t = e as { message: string; where?: string; hint?: string };
-    return `${t.message}${t.where ? ` (${t.where})` : ''}${t.hint ? `. ${t.hint}` : ''}`;
-  }
-  return String(e);
-}
-
 async function fetchBytes(url: string, what: string): Promise<Uint8Array> {
   const res = await fetch(url);
   if (!res.ok) {
@@ -119,21 +110,7 @@ export async function runModelInBrowser(o: BrowserModelRunOptions): Promise<Brow
   const info: BrowserModelRunInfo = { runId, runner: choice.runner, device, adapter, fallback: choice.fallback };
   o.onRun?.(info);
 
-  let lastStage = '';
-  let lastProgress = 0;
-  let lastSent = 0;
-  let chain: Promise<unknown> = Promise.resolve();
-  const report = (stage: string, progress: number, force = false) => {
-    lastProgress = progress;
-    const now = Date.now();
-    if (!force && stage === lastStage && now - lastSent < 500) return;
-    lastStage = stage;
-    lastSent = now;
-    chain = chain.then(() => o.api.reportProgress({ id: runId, stage, progress: Math.min(1, Math.max(0, progress)) })).catch(() => undefined);
-  };
-  // Heartbeat: a browser run that stops reporting is marked abandoned by the server.
-  const heartbeat = setInterval(() => report(lastStage || stageName, lastProgress, true), 60_000);
-  try {
+  return withBrowserRunSession({ runId, api: o.api, idleStage: stageName }, async ({ report, upload }) => {
     report('preparing', 0.05, true);
     o.onProgress?.({ phase: 'preparing', done: 0, total: 0, runner: choice.runner });
     const t1 = performance.now();
@@ -199,8 +176,6 @@ export async function runModelInBrowser(o: BrowserModelRunOptions): Promise<Brow
       { gzip: true },
     );
     const writeMs = performance.now() - t3;
-    const body = new FormData();
-    body.append('labels', new Blob([labels as BlobPart], { type: 'application/gzip' }), 'labels.nii.gz');
     const timings: Record<string, number> = { downloadMs, prepareMs, totalInferenceMs: inferenceMs, writeMs };
     if (engine.sessionMs !== undefined) timings.sessionMs = engine.sessionMs;
     const result = {
@@ -220,22 +195,7 @@ export async function runModelInBrowser(o: BrowserModelRunOptions): Promise<Brow
       ...(choice.runner === 'onnxruntime-web' ? { unsupportedOps: choice.unsupportedOps } : {}),
       timings,
     };
-    body.append('result', JSON.stringify(result));
-    await chain;
-    const up = await fetch(`/api/runs/${encodeURIComponent(runId)}/result`, { method: 'POST', body });
-    if (!up.ok) {
-      const j = (await up.json().catch(() => null)) as { error?: { message?: string; where?: string; hint?: string } } | null;
-      // The server has already marked the run failed with the reason.
-      throw Object.assign(new Error(j?.error ? describe(j.error) : `upload failed: HTTP ${up.status}`), { reported: true });
-    }
+    await upload(labels, result);
     return info;
-  } catch (e) {
-    if (!(e as { reported?: boolean }).reported) {
-      await chain;
-      await o.api.failBrowserRun({ id: runId, error: describe(e).slice(0, 1900) || 'unknown error' }).catch(() => undefined);
-    }
-    throw e;
-  } finally {
-    clearInterval(heartbeat);
-  }
+  });
 }

@@ -12,6 +12,7 @@ import { acquireDevice, type GpuContext } from '@/gpu-kernels/runtime';
 import { segmentCellsGpu } from '@/gpu-kernels/pipeline/pipeline';
 import { readNifti, writeLabelNifti } from '@/lib/formats/nifti';
 import { segmentCells, type ClassicalParams, type SegmentResult } from '@/lib/segmentation/pipeline';
+import { withBrowserRunSession, type BrowserRunReportApi } from './browser-run-session';
 
 export type ApiParams = { smooth?: number; minDistance?: number; threshold?: number | 'otsu'; minSize?: number };
 
@@ -39,10 +40,8 @@ export function browserGpu(): Promise<GpuContext | null> {
   return ctxPromise;
 }
 
-export interface BrowserRunApi {
+export interface BrowserRunApi extends BrowserRunReportApi {
   createBrowserRun: (input: { studyId: string; params?: ApiParams; device: 'webgpu' | 'cpu'; adapter: string | null }) => Promise<{ runId: string }>;
-  reportProgress: (input: { id: string; stage: string; progress: number }) => Promise<unknown>;
-  failBrowserRun: (input: { id: string; error: string }) => Promise<unknown>;
 }
 
 export interface BrowserRunOptions {
@@ -54,14 +53,6 @@ export interface BrowserRunOptions {
   onStage?: (stage: string, progress: number) => void;
 }
 
-function describe(e: unknown): string {
-  if (e && typeof e === 'object' && 'message' in e) {
-    const t = e as { message: string; where?: string; hint?: string };
-    return `${t.message}${t.where ? ` (${t.where})` : ''}${t.hint ? `. ${t.hint}` : ''}`;
-  }
-  return String(e);
-}
-
 /** Runs the pipeline in the page and uploads the result. Resolves with the run id when stored. */
 export async function runInBrowser(o: BrowserRunOptions): Promise<{ runId: string; device: 'webgpu' | 'cpu'; adapter: string | null }> {
   const ctx = await browserGpu();
@@ -70,22 +61,7 @@ export async function runInBrowser(o: BrowserRunOptions): Promise<{ runId: strin
   const { runId } = await o.api.createBrowserRun({ studyId: o.studyId, ...(o.params ? { params: o.params } : {}), device, adapter });
   o.onRun?.(runId, device, adapter);
 
-  let lastStage = '';
-  let lastProgress = 0;
-  let lastSent = 0;
-  let chain: Promise<unknown> = Promise.resolve();
-  const report = (stage: string, progress: number, force = false) => {
-    o.onStage?.(stage, progress);
-    lastProgress = progress;
-    const now = Date.now();
-    if (!force && stage === lastStage && now - lastSent < 500) return;
-    lastStage = stage;
-    lastSent = now;
-    chain = chain.then(() => o.api.reportProgress({ id: runId, stage, progress: Math.min(1, Math.max(0, progress)) })).catch(() => undefined);
-  };
-  // Heartbeat: a browser run that stops reporting is marked abandoned by the server.
-  const heartbeat = setInterval(() => report(lastStage || 'segmenting', lastProgress, true), 60_000);
-  try {
+  return withBrowserRunSession({ runId, api: o.api, idleStage: 'segmenting', onReport: o.onStage }, async ({ report, upload }) => {
     const t0 = performance.now();
     report('loading', 0.01, true);
     const res = await fetch(`/api/studies/${encodeURIComponent(o.studyId)}/volume`);
@@ -112,35 +88,15 @@ export async function runInBrowser(o: BrowserRunOptions): Promise<{ runId: strin
     const t3 = performance.now();
     const labels = writeLabelNifti(result.labels, img.header, { gzip: true });
     const writeMs = performance.now() - t3;
-    const body = new FormData();
-    body.append('labels', new Blob([labels as BlobPart], { type: 'application/gzip' }), 'labels.nii.gz');
-    body.append(
-      'result',
-      JSON.stringify({
-        device,
-        adapter,
-        instances: result.instances,
-        timings: { ...result.timings, totalMs, downloadMs, readMs, writeMs },
-        threshold: result.threshold,
-        seedCount: result.seedCount,
-        resolved: { ...result.params },
-      }),
-    );
-    await chain;
-    const up = await fetch(`/api/runs/${encodeURIComponent(runId)}/result`, { method: 'POST', body });
-    if (!up.ok) {
-      const j = (await up.json().catch(() => null)) as { error?: { message?: string; where?: string; hint?: string } } | null;
-      // The server has already marked the run failed with the reason.
-      throw Object.assign(new Error(j?.error ? describe(j.error) : `upload failed: HTTP ${up.status}`), { reported: true });
-    }
+    await upload(labels, {
+      device,
+      adapter,
+      instances: result.instances,
+      timings: { ...result.timings, totalMs, downloadMs, readMs, writeMs },
+      threshold: result.threshold,
+      seedCount: result.seedCount,
+      resolved: { ...result.params },
+    });
     return { runId, device, adapter };
-  } catch (e) {
-    if (!(e as { reported?: boolean }).reported) {
-      await chain;
-      await o.api.failBrowserRun({ id: runId, error: describe(e).slice(0, 1900) || 'unknown error' }).catch(() => undefined);
-    }
-    throw e;
-  } finally {
-    clearInterval(heartbeat);
-  }
+  });
 }

@@ -10,12 +10,13 @@
  * threaded glue is loaded from the same route too.
  *
  * Models exported with fixed spatial dims would be rejected by onnxruntime on a volume of another
- * size; `freeSpatialDims` makes every input/output dim after the channel axis symbolic (the
- * networks this runs are fully convolutional, as the tessera engine assumes too).
+ * size; `freeSpatialDims` (gpu-kernels/onnx/meshnet-data.ts) makes every input/output dim after the
+ * channel axis symbolic (the networks this runs are fully convolutional, as the tessera engine
+ * assumes too).
  *
  * Browser-safe: imports lib/-level code and the isomorphic ONNX schema only.
  */
-import { decodeModelProto, encodeModelProto } from '@/gpu-kernels/onnx/proto';
+import { freeSpatialDims } from '@/gpu-kernels/onnx/meshnet-data';
 
 /** Same-origin folder that serves onnxruntime-web's dist files (see app/api/ort/[file]/route.ts). */
 export const ORT_ASSET_PREFIX = '/api/ort/';
@@ -48,21 +49,6 @@ export function loadOrtWeb(): Promise<Ort> {
     throw e;
   });
   return ortPromise;
-}
-
-/** The model with every input/output dim after the first two (batch, channels) made symbolic. */
-export function freeSpatialDims(bytes: Uint8Array): Uint8Array {
-  const m = decodeModelProto(bytes);
-  for (const v of [...(m.graph?.input ?? []), ...(m.graph?.output ?? [])]) {
-    const dim = v.type?.tensorType?.shape?.dim ?? [];
-    dim.forEach((d, i) => {
-      if (i >= 2) {
-        d.dimParam = `tessera_s${i}`;
-        delete d.dimValue;
-      }
-    });
-  }
-  return encodeModelProto(m);
 }
 
 export interface OrtWebOutput {

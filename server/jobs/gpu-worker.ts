@@ -8,12 +8,11 @@
  * when there is no adapter — the caller decides whether that falls back to the CPU ('auto') or fails
  * the run ('gpu'). Any other failure (shader, device lost, limits) rejects with its typed error.
  */
-import path from 'node:path';
-import type { Worker } from 'node:worker_threads';
-import { TesseraError, type ErrorCode } from '@/lib/errors';
+import { TesseraError } from '@/lib/errors';
 import type { ClassicalParams, PipelineStage, SegmentResult } from '@/lib/segmentation';
 import type { Volume } from '@/lib/volume';
 import { ensureVulkanIcd } from '../gpu/vulkan';
+import { JobWorker, fromWireError, type PendingJob, type WireError } from './job-worker';
 
 export interface GpuJobResult extends SegmentResult {
   device: { kind: 'webgpu'; adapter: string };
@@ -24,35 +23,15 @@ export class GpuAcquireError extends TesseraError {
   readonly acquire = true;
 }
 
-interface WireError {
-  code?: ErrorCode;
-  message: string;
-  where?: string;
-  hint?: string;
-}
 type Msg =
   | { type: 'device'; id: number; adapter: string }
   | { type: 'progress'; id: number; stage: PipelineStage; fraction: number }
   | { type: 'result'; id: number; result: GpuJobResult }
   | { type: 'error'; id: number; phase: 'acquire' | 'run'; error: WireError };
 
-interface Pending {
-  resolve: (r: GpuJobResult) => void;
-  reject: (e: unknown) => void;
+interface Pending extends PendingJob<GpuJobResult> {
   onProgress: (stage: PipelineStage, fraction: number) => void;
   onDevice?: (adapter: string) => void;
-}
-
-const g = globalThis as unknown as {
-  __tesseraGpuWorker?: { worker: Worker; pending: Map<number, Pending>; nextId: number } | null;
-};
-
-function projectRoot(): string {
-  return process.env.TESSERA_ROOT ?? process.cwd();
-}
-
-function workerThreads(): typeof import('node:worker_threads') {
-  return process.getBuiltinModule('node:worker_threads') as typeof import('node:worker_threads');
 }
 
 function toError(err: WireError, acquire: boolean): Error {
@@ -62,45 +41,23 @@ function toError(err: WireError, acquire: boolean): Error {
       hint: err.hint ?? `Install a Vulkan driver Dawn accepts and check VK_ICD_FILENAMES (now ${process.env.VK_ICD_FILENAMES ?? 'unset'}).`,
     });
   }
-  return err.code ? new TesseraError(err.code, err.message, { where: err.where, hint: err.hint }) : new Error(err.message);
+  return fromWireError(err);
 }
 
-function getWorker() {
-  if (g.__tesseraGpuWorker) return g.__tesseraGpuWorker;
-  ensureVulkanIcd(); // before Dawn loads anywhere in this process
-  const root = projectRoot();
-  const { Worker: WorkerThread } = workerThreads();
-  const worker = new WorkerThread(path.join(root, 'server/jobs/workers/gpu-segment.worker.mjs'), {
-    workerData: {
-      tsconfig: path.join(root, 'tsconfig.json'),
-      nodeGpuModule: path.join(root, 'gpu-kernels/runtime/node-gpu.ts'),
-      pipelineModule: path.join(root, 'gpu-kernels/pipeline/pipeline.ts'),
-    },
-  });
-  const state = { worker, pending: new Map<number, Pending>(), nextId: 1 };
-  worker.unref(); // an idle GPU worker never keeps the process alive
-  const fail = (e: unknown) => {
-    if (g.__tesseraGpuWorker === state) g.__tesseraGpuWorker = null;
-    for (const p of state.pending.values()) p.reject(e);
-    state.pending.clear();
-  };
-  worker.on('message', (m: Msg) => {
-    const p = state.pending.get(m.id);
-    if (!p) return;
+const gpuWorker = new JobWorker<GpuJobResult, Msg, Pending>({
+  key: '__tesseraGpuWorker',
+  script: 'server/jobs/workers/gpu-segment.worker.mjs',
+  modules: { nodeGpuModule: 'gpu-kernels/runtime/node-gpu.ts', pipelineModule: 'gpu-kernels/pipeline/pipeline.ts' },
+  name: 'GPU segmentation worker',
+  beforeStart: ensureVulkanIcd, // before Dawn loads anywhere in this process
+  onMessage: (m, p) => {
     if (m.type === 'progress') p.onProgress(m.stage, m.fraction);
     else if (m.type === 'device') p.onDevice?.(m.adapter);
-    else {
-      state.pending.delete(m.id);
-      if (state.pending.size === 0) worker.unref();
-      if (m.type === 'result') p.resolve(m.result);
-      else p.reject(toError(m.error, m.phase === 'acquire'));
-    }
-  });
-  worker.on('error', (e) => fail(e));
-  worker.on('exit', (code) => fail(new Error(`GPU segmentation worker exited with code ${code}`)));
-  g.__tesseraGpuWorker = state;
-  return state;
-}
+    else if (m.type === 'result') return { result: m.result };
+    else return { error: toError(m.error, m.phase === 'acquire') };
+    return undefined;
+  },
+});
 
 /** Runs `segmentCellsGpu` on the server's Dawn device (in the GPU worker thread). */
 export function segmentCellsOnGpu(
@@ -109,19 +66,10 @@ export function segmentCellsOnGpu(
   onProgress: (stage: PipelineStage, fraction: number) => void,
   onDevice?: (adapter: string) => void,
 ): Promise<GpuJobResult> {
-  const state = getWorker();
-  const id = state.nextId++;
-  return new Promise<GpuJobResult>((resolve, reject) => {
-    state.pending.set(id, { resolve, reject, onProgress, onDevice });
-    state.worker.ref(); // keep the process alive while a job is in flight
-    state.worker.postMessage({ type: 'job', id, volume, params });
-  });
+  return gpuWorker.run({ volume, params }, { onProgress, onDevice });
 }
 
 /** Stops the GPU worker (tests, graceful shutdown). Pending jobs reject. */
-export async function stopGpuWorker(): Promise<void> {
-  const s = g.__tesseraGpuWorker;
-  if (!s) return;
-  g.__tesseraGpuWorker = null;
-  await s.worker.terminate();
+export function stopGpuWorker(): Promise<void> {
+  return gpuWorker.stop();
 }

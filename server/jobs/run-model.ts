@@ -6,20 +6,18 @@
  * the message). Stages: queued → loading → preparing → 'tile k/n' (progress = k/n of the inference
  * share) → saving → done. `storeModelResult` is shared with browser model runs.
  */
-import path from 'node:path';
-import type { Worker } from 'node:worker_threads';
-import { TesseraError, type ErrorCode } from '@/lib/errors';
-import { readNifti, writeLabelNifti, type NiftiImage } from '@/lib/formats/nifti';
+import { TesseraError } from '@/lib/errors';
+import { readNifti, type NiftiImage } from '@/lib/formats/nifti';
 import type { ModelCard } from '@/lib/model/card';
 import { instancesFromClasses, type ClassInstance } from '@/lib/model/instances';
 import type { LabelVolume, Vec3, Volume } from '@/lib/volume';
 import { ensureVulkanIcd } from '../gpu/vulkan';
 import type { RunInfo, RunModelOnVolumeResult } from '../inference/run-model-on-volume';
 import type { ServiceDeps } from '../services/deps';
-import { collectGarbageBlobs } from '../services/assets';
 import { getModelBytes, type ModelSummary } from '../services/models';
+import { JobWorker, fromWireError, type PendingJob, type WireError } from './job-worker';
 import { ProgressWriter } from './progress';
-import { failRun } from './segment-cells';
+import { failRun, storeRunResult } from './run-result';
 
 /** Where a server model run may compute (server/inference/run-onnx.ts): 'auto' | 'gpu' | 'cpu' | 'ort'. */
 export type ModelDeviceRequest = 'auto' | 'gpu' | 'cpu' | 'ort';
@@ -32,73 +30,28 @@ export type ModelWorkerResult = Pick<RunModelOnVolumeResult, 'classMap' | 'insta
 
 // ------------------------------------------------------------------ the worker
 
-interface WireError {
-  code?: ErrorCode;
-  message: string;
-  where?: string;
-  hint?: string;
-}
 type Msg =
   | { type: 'progress'; id: number; done: number; total: number }
   | { type: 'result'; id: number; result: ModelWorkerResult }
   | { type: 'error'; id: number; error: WireError };
 
-interface Pending {
-  resolve: (r: ModelWorkerResult) => void;
-  reject: (e: unknown) => void;
+interface Pending extends PendingJob<ModelWorkerResult> {
   onProgress: (done: number, total: number) => void;
 }
 
-const g = globalThis as unknown as {
-  __tesseraModelWorker?: { worker: Worker; pending: Map<number, Pending>; nextId: number } | null;
-};
-
-function projectRoot(): string {
-  return process.env.TESSERA_ROOT ?? process.cwd();
-}
-
-/** `worker_threads` at run time (a static `new Worker(path)` makes Turbopack bundle the worker). */
-function workerThreads(): typeof import('node:worker_threads') {
-  return process.getBuiltinModule('node:worker_threads') as typeof import('node:worker_threads');
-}
-
-function getWorker() {
-  if (g.__tesseraModelWorker) return g.__tesseraModelWorker;
-  ensureVulkanIcd(); // the Vulkan loader reads the main thread's environment
-  const root = projectRoot();
-  const { Worker: WorkerThread } = workerThreads();
-  const worker = new WorkerThread(path.join(root, 'server/jobs/workers/run-model.worker.mjs'), {
-    workerData: {
-      tsconfig: path.join(root, 'tsconfig.json'),
-      inferenceModule: path.join(root, 'server/inference/run-model-on-volume.ts'),
-    },
-  });
-  const state = { worker, pending: new Map<number, Pending>(), nextId: 1 };
-  worker.unref(); // an idle worker never keeps the process alive
-  const fail = (e: unknown) => {
-    if (g.__tesseraModelWorker === state) g.__tesseraModelWorker = null;
-    for (const p of state.pending.values()) p.reject(e);
-    state.pending.clear();
-  };
-  worker.on('message', (m: Msg) => {
-    const p = state.pending.get(m.id);
-    if (!p) return;
+const modelWorker = new JobWorker<ModelWorkerResult, Msg, Pending>({
+  key: '__tesseraModelWorker',
+  script: 'server/jobs/workers/run-model.worker.mjs',
+  modules: { inferenceModule: 'server/inference/run-model-on-volume.ts' },
+  name: 'model worker',
+  beforeStart: ensureVulkanIcd, // the Vulkan loader reads the main thread's environment
+  onMessage: (m, p) => {
     if (m.type === 'progress') p.onProgress(m.done, m.total);
-    else {
-      state.pending.delete(m.id);
-      if (state.pending.size === 0) worker.unref();
-      if (m.type === 'result') p.resolve(m.result);
-      else {
-        const err = m.error;
-        p.reject(err.code ? new TesseraError(err.code, err.message, { where: err.where, hint: err.hint }) : new Error(err.message));
-      }
-    }
-  });
-  worker.on('error', (e) => fail(e));
-  worker.on('exit', (code) => fail(new Error(`model worker exited with code ${code}`)));
-  g.__tesseraModelWorker = state;
-  return state;
-}
+    else if (m.type === 'result') return { result: m.result };
+    else return { error: fromWireError(m.error) };
+    return undefined;
+  },
+});
 
 /** Runs `runModelOnVolume` in the model worker thread. */
 export function runModelInWorker(
@@ -108,21 +61,12 @@ export function runModelInWorker(
   device: ModelDeviceRequest,
   onProgress: (done: number, total: number) => void,
 ): Promise<ModelWorkerResult> {
-  const state = getWorker();
-  const id = state.nextId++;
-  return new Promise<ModelWorkerResult>((resolve, reject) => {
-    state.pending.set(id, { resolve, reject, onProgress });
-    state.worker.ref(); // keep the process alive while a job is in flight
-    state.worker.postMessage({ type: 'job', id, bytes, volume, card, device });
-  });
+  return modelWorker.run({ bytes, volume, card, device }, { onProgress });
 }
 
 /** Stops the model worker (tests, graceful shutdown). Pending jobs reject. */
-export async function stopModelWorker(): Promise<void> {
-  const s = g.__tesseraModelWorker;
-  if (!s) return;
-  g.__tesseraModelWorker = null;
-  await s.worker.terminate();
+export function stopModelWorker(): Promise<void> {
+  return modelWorker.stop();
 }
 
 // ------------------------------------------------------------------ storing a result
@@ -170,66 +114,25 @@ export async function storeModelResult(
   model: Pick<ModelSummary, 'name'>,
   r: ModelResultToStore,
 ): Promise<void> {
-  const t1 = performance.now();
+  const saveStart = performance.now();
   const v = original.image.volume;
   const labels: LabelVolume = { data: Uint32Array.from(r.classMap), shape: [...v.shape] as Vec3, spacing: [...v.spacing] as Vec3 };
   if (v.affine) labels.affine = v.affine;
   if (v.units !== undefined) labels.units = v.units;
-  const ref = await deps.blobs.put(writeLabelNifti(labels, original.image.header, { gzip: true }));
   const base = original.filename.replace(/\.nii(\.gz)?$/i, '');
   const tag = model.name.replace(/[^\w.-]+/g, '_');
-  try {
-    await deps.db.$transaction(async (tx) => {
-      const run = await tx.run.findUniqueOrThrow({ where: { id: runId }, select: { params: true } });
-      const asset = await tx.asset.create({
-        data: { runId, role: 'labels', sha256: ref.sha256, bytes: BigInt(ref.bytes), filename: `${base}_${tag}_classes.nii.gz`, mediaType: 'application/gzip' },
-        select: { id: true },
-      });
-      if (r.instances.length > 0) {
-        await tx.instance.createMany({
-          data: r.instances.map((s) => ({
-            runId,
-            labelId: s.labelId,
-            className: s.className,
-            voxels: s.voxels,
-            volume: s.volume,
-            centroidX: s.centroid[0],
-            centroidY: s.centroid[1],
-            centroidZ: s.centroid[2],
-            worldX: s.centroidWorld[0],
-            worldY: s.centroidWorld[1],
-            worldZ: s.centroidWorld[2],
-            bboxMinX: s.bbox.min[0],
-            bboxMinY: s.bbox.min[1],
-            bboxMinZ: s.bbox.min[2],
-            bboxMaxX: s.bbox.max[0],
-            bboxMaxY: s.bbox.max[1],
-            bboxMaxZ: s.bbox.max[2],
-          })),
-        });
-      }
-      await tx.run.update({
-        where: { id: runId },
-        data: {
-          status: 'succeeded',
-          stage: 'done',
-          progress: 1,
-          runner: r.runner,
-          device: r.device,
-          adapter: r.adapter,
-          timings: { ...r.timings, saveMs: performance.now() - t1 },
-          params: JSON.parse(JSON.stringify({ ...(run.params as object), ...r.params })) as object,
-          instanceCount: r.instances.length,
-          labelAssetId: asset.id,
-          finishedAt: new Date(),
-          error: null,
-        },
-      });
-    });
-  } catch (e) {
-    await collectGarbageBlobs(deps, [ref.sha256]).catch(() => undefined);
-    throw e;
-  }
+  await storeRunResult(deps, runId, {
+    labels,
+    header: original.image.header,
+    filename: `${base}_${tag}_classes.nii.gz`,
+    instances: r.instances,
+    runner: r.runner,
+    device: r.device,
+    adapter: r.adapter,
+    timings: r.timings,
+    params: r.params,
+    saveStart,
+  });
 }
 
 /** The run's numbers for Run.timings (ms, bytes, counts; null values left out), with the runner's stage times. */

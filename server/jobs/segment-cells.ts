@@ -4,7 +4,7 @@
  * (or failed with the message). `storeSegmentResult` is shared with browser runs, whose results
  * arrive through POST /api/runs/:id/result.
  */
-import { readNifti, writeLabelNifti } from '@/lib/formats/nifti';
+import { readNifti } from '@/lib/formats/nifti';
 import type { ClassicalParams, InstanceStats, SegmentResult } from '@/lib/segmentation';
 import type { LabelVolume } from '@/lib/volume';
 import type { NiftiHeader } from '@/lib/formats/nifti';
@@ -12,9 +12,9 @@ import { segmentCellsInWorker } from './run-in-worker';
 import { GpuAcquireError, segmentCellsOnGpu } from './gpu-worker';
 import type { ServiceDeps } from '../services/deps';
 import { SegmentCellsParams } from '../services/params';
-import { collectGarbageBlobs } from '../services/assets';
 import { errorMessage } from '../services/errors';
 import { ProgressWriter } from './progress';
+import { failRun, storeRunResult } from './run-result';
 
 /** Where a server run may compute: 'auto' = Dawn when an adapter exists, else CPU. */
 export type DeviceRequest = 'auto' | 'cpu' | 'gpu';
@@ -52,80 +52,18 @@ export interface StoreResultInput {
  * one transaction (the blob is collected again if the transaction fails).
  */
 export async function storeSegmentResult(deps: ServiceDeps, runId: string, r: StoreResultInput): Promise<void> {
-  const { db, blobs } = deps;
-  const t1 = performance.now();
-  const labelBytes = writeLabelNifti(r.labels, r.header, { gzip: true });
-  const ref = await blobs.put(labelBytes);
   const base = r.originalFilename.replace(/\.nii(\.gz)?$/i, '');
-  try {
-    await db.$transaction(async (tx) => {
-      const run = await tx.run.findUniqueOrThrow({ where: { id: runId }, select: { params: true } });
-      const asset = await tx.asset.create({
-        data: {
-          runId,
-          role: 'labels',
-          sha256: ref.sha256,
-          bytes: BigInt(ref.bytes),
-          filename: `${base}_labels.nii.gz`,
-          mediaType: 'application/gzip',
-        },
-        select: { id: true },
-      });
-      if (r.instances.length > 0) {
-        await tx.instance.createMany({
-          data: r.instances.map((s) => ({
-            runId,
-            labelId: s.labelId,
-            voxels: s.voxels,
-            volume: s.volume,
-            centroidX: s.centroid[0],
-            centroidY: s.centroid[1],
-            centroidZ: s.centroid[2],
-            worldX: s.centroidWorld[0],
-            worldY: s.centroidWorld[1],
-            worldZ: s.centroidWorld[2],
-            bboxMinX: s.bbox.min[0],
-            bboxMinY: s.bbox.min[1],
-            bboxMinZ: s.bbox.min[2],
-            bboxMaxX: s.bbox.max[0],
-            bboxMaxY: s.bbox.max[1],
-            bboxMaxZ: s.bbox.max[2],
-          })),
-        });
-      }
-      await tx.run.update({
-        where: { id: runId },
-        data: {
-          status: 'succeeded',
-          stage: 'done',
-          progress: 1,
-          runner: 'tessera',
-          device: r.device,
-          adapter: r.adapter,
-          timings: { ...r.timings, saveMs: performance.now() - t1 },
-          // JSON-safe copy (drops undefined) of the run's API params plus the result's own fields.
-          params: JSON.parse(JSON.stringify({ ...(run.params as object), ...r.params })) as object,
-          instanceCount: r.instances.length,
-          labelAssetId: asset.id,
-          finishedAt: new Date(),
-          error: null,
-        },
-      });
-    });
-  } catch (e) {
-    await collectGarbageBlobs(deps, [ref.sha256]).catch(() => undefined);
-    throw e;
-  }
-}
-
-/** Marks a run failed (no-op when it was deleted meanwhile). */
-export async function failRun(deps: Pick<ServiceDeps, 'db'>, runId: string, e: unknown, prefix = ''): Promise<void> {
-  await deps.db.run
-    .updateMany({
-      where: { id: runId },
-      data: { status: 'failed', error: `${prefix}${errorMessage(e)}`.slice(0, 4000), finishedAt: new Date() },
-    })
-    .catch(() => undefined);
+  await storeRunResult(deps, runId, {
+    labels: r.labels,
+    header: r.header,
+    filename: `${base}_labels.nii.gz`,
+    instances: r.instances,
+    runner: 'tessera',
+    device: r.device,
+    adapter: r.adapter,
+    timings: r.timings,
+    params: r.params,
+  });
 }
 
 /** The result's own fields stored in the Run's params. */

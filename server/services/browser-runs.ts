@@ -20,7 +20,9 @@ import { ArgumentError, TesseraError, isTesseraError } from '@/lib/errors';
 import { readNifti } from '@/lib/formats/nifti';
 import { instanceStats, type InstanceStats } from '@/lib/segmentation';
 import type { LabelVolume, Vec3 } from '@/lib/volume';
-import { failRun, storeSegmentResult } from '../jobs/segment-cells';
+import { failRun } from '../jobs/run-result';
+import { storeSegmentResult } from '../jobs/segment-cells';
+import { browserRunColumns, parseResultJson, readLabelsOnStudyGrid } from './browser-result';
 import type { ServiceDeps } from './deps';
 import { notFound } from './errors';
 import { SegmentCellsParams } from './params';
@@ -60,14 +62,7 @@ export async function createBrowserRun(deps: ServiceDeps, input: CreateBrowserRu
       pipeline: CLASSICAL_PIPELINE,
       version: CLASSICAL_VERSION,
       params,
-      location: 'browser',
-      runner: 'tessera',
-      device,
-      adapter: device === 'webgpu' ? (input.adapter ?? null) : null,
-      status: 'running',
-      stage: 'loading',
-      progress: 0,
-      startedAt: new Date(),
+      ...browserRunColumns('tessera', device, input.adapter),
     },
     select: { id: true },
   });
@@ -146,21 +141,9 @@ const bad = (message: string, where: string, hint = 'The page must upload the la
 
 /** Checks the uploaded labels and instances against each other and the study; returns what to store. */
 function validateResult(labelsBytes: Uint8Array, result: BrowserResult, original: ReturnType<typeof readNifti>): { labels: LabelVolume; instances: InstanceStats[] } {
-  const img = readNifti(labelsBytes, 'labels');
+  const img = readLabelsOnStudyGrid(labelsBytes, original, bad, 'label volume', 'labels');
   const data = img.volume.data;
-  const integer =
-    data instanceof Uint8Array || data instanceof Uint16Array || data instanceof Uint32Array || data instanceof Int8Array || data instanceof Int16Array || data instanceof Int32Array;
-  if (!integer || img.components !== 1) throw bad(`the label volume must hold integer labels (got ${img.header.datatypeName})`, 'labels');
   const shape = original.volume.shape;
-  if (img.volume.shape.some((n, i) => n !== shape[i])) {
-    throw bad(`the label volume is ${img.volume.shape.join('×')} voxels but the study is ${shape.join('×')}`, 'labels.shape');
-  }
-  for (let a = 0; a < 3; a++) {
-    const s = original.volume.spacing[a];
-    if (Math.abs(img.volume.spacing[a] - s) > 1e-4 * Math.max(1, Math.abs(s))) {
-      throw bad(`the label volume's spacing ${img.volume.spacing.join(' × ')} differs from the study's ${original.volume.spacing.join(' × ')}`, 'labels.spacing');
-    }
-  }
   const n = data.length;
   const labelData = new Uint32Array(n);
   let max = 0;
@@ -221,20 +204,7 @@ export async function submitBrowserResult(
   try {
     if (body instanceof Error) throw body;
     if (!body.labels || body.labels.byteLength === 0) throw bad('missing the label NIfTI (multipart field "labels")', 'labels');
-    let json: unknown = body.result;
-    if (typeof json === 'string') {
-      try {
-        json = JSON.parse(json);
-      } catch {
-        throw bad('the "result" field is not valid JSON', 'result');
-      }
-    }
-    const parsed = BrowserResult.safeParse(json);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw bad(`invalid result: ${issue.message}`, `result.${issue.path.join('.')}`);
-    }
-    const r = parsed.data;
+    const r = parseResultJson(BrowserResult, body.result, bad);
     const original = await getOriginalAsset(deps, run.studyId);
     const img = readNifti(await deps.blobs.get(original.sha256), original.filename);
     const { labels, instances } = validateResult(body.labels, r, img);

@@ -23,8 +23,9 @@ import { ArgumentError, TesseraError, isTesseraError } from '@/lib/errors';
 import { readNifti, type NiftiImage } from '@/lib/formats/nifti';
 import type { ModelCard } from '@/lib/model/card';
 import { track } from '../jobs/registry';
-import { failRun } from '../jobs/segment-cells';
+import { failRun } from '../jobs/run-result';
 import { instancesForCard, runModelJob, storeModelResult, type ModelDeviceRequest } from '../jobs/run-model';
+import { browserRunColumns, parseResultJson, readLabelsOnStudyGrid } from './browser-result';
 import type { ServiceDeps } from './deps';
 import { getModel, type ModelSummary } from './models';
 import { getOriginalAsset } from './studies';
@@ -42,6 +43,17 @@ function modelRef(m: ModelSummary) {
   return { id: m.id, name: m.name, version: m.version, sha256: m.sha256 };
 }
 
+/**
+ * The model and the study of a new model run (NOT_FOUND before any Run exists), and the Run
+ * columns every model run has: pipeline, version, modelId, modelVersion.
+ */
+async function modelRunBase(deps: ServiceDeps, studyId: string, modelId: string) {
+  const model = await getModel(deps, modelId);
+  await getOriginalAsset(deps, studyId);
+  const row = { studyId, pipeline: modelPipeline(model.name), version: model.version, modelId: model.id, modelVersion: model.version };
+  return { model, row };
+}
+
 // ------------------------------------------------------------------ server runs
 
 export const RunModelInput = z.object({
@@ -55,17 +67,12 @@ export type RunModelInput = z.input<typeof RunModelInput>;
 /** Creates a queued server Run of the model on the study and starts the job in-process. */
 export async function startModelRun(deps: ServiceDeps, input: RunModelInput): Promise<{ runId: string }> {
   const { studyId, modelId, device } = RunModelInput.parse(input);
-  const model = await getModel(deps, modelId); // NOT_FOUND before any Run exists
-  await getOriginalAsset(deps, studyId);
+  const { model, row } = await modelRunBase(deps, studyId, modelId);
   // server/inference/run-onnx.ts: 'cpu' and 'ort' are onnxruntime-node; so is any device for a model the engine lacks ops for.
   const ort = device === 'ort' || device === 'cpu' || model.unsupportedOps.length > 0;
   const run = await deps.db.run.create({
     data: {
-      studyId,
-      pipeline: modelPipeline(model.name),
-      version: model.version,
-      modelId: model.id,
-      modelVersion: model.version,
+      ...row,
       params: { model: modelRef(model), deviceRequested: device },
       location: 'server',
       // What it will most likely use; the job records what it actually used (runInfo).
@@ -96,24 +103,12 @@ export type CreateBrowserModelRunInput = z.infer<typeof CreateBrowserModelRunInp
 /** A running browser Run of the model (location 'browser'); the page reports progress and posts the result. */
 export async function createBrowserModelRun(deps: ServiceDeps, input: CreateBrowserModelRunInput): Promise<{ runId: string }> {
   const { studyId, modelId, runner, device, adapter } = CreateBrowserModelRunInput.parse(input);
-  const model = await getModel(deps, modelId);
-  await getOriginalAsset(deps, studyId);
+  const { model, row } = await modelRunBase(deps, studyId, modelId);
   const run = await deps.db.run.create({
     data: {
-      studyId,
-      pipeline: modelPipeline(model.name),
-      version: model.version,
-      modelId: model.id,
-      modelVersion: model.version,
+      ...row,
       params: { model: modelRef(model), deviceRequested: device, runnerRequested: runner },
-      location: 'browser',
-      runner,
-      device: device === 'webgpu' ? 'webgpu' : 'cpu',
-      adapter: device === 'webgpu' ? (adapter ?? null) : null,
-      status: 'running',
-      stage: 'loading',
-      progress: 0,
-      startedAt: new Date(),
+      ...browserRunColumns(runner, device === 'webgpu' ? 'webgpu' : 'cpu', adapter),
     },
     select: { id: true },
   });
@@ -151,21 +146,9 @@ const bad = (message: string, where: string, hint = 'Upload the class label NIfT
 
 /** Checks the uploaded class map against the study's grid and the card's classes; returns the class ids. */
 export function validateClassMap(bytes: Uint8Array, original: NiftiImage, card: ModelCard): Uint8Array | Uint16Array | Uint32Array {
-  const img = readNifti(bytes, 'labels');
+  const img = readLabelsOnStudyGrid(bytes, original, bad, 'class map', 'class ids');
   const data = img.volume.data;
-  const integer =
-    data instanceof Uint8Array || data instanceof Uint16Array || data instanceof Uint32Array || data instanceof Int8Array || data instanceof Int16Array || data instanceof Int32Array;
-  if (!integer || img.components !== 1) throw bad(`the class map must hold integer class ids (got ${img.header.datatypeName})`, 'labels');
   const o = original.volume;
-  if (img.volume.shape.some((n, i) => n !== o.shape[i])) {
-    throw bad(`the class map is ${img.volume.shape.join('×')} voxels but the study is ${o.shape.join('×')}`, 'labels.shape');
-  }
-  const close = (a: number, b: number) => Math.abs(a - b) <= 1e-4 * Math.max(1, Math.abs(b));
-  for (let a = 0; a < 3; a++) {
-    if (!close(img.volume.spacing[a], o.spacing[a])) {
-      throw bad(`the class map's spacing ${img.volume.spacing.join(' × ')} differs from the study's ${o.spacing.join(' × ')}`, 'labels.spacing');
-    }
-  }
   if (o.affine && img.volume.affine) {
     for (let r = 0; r < 3; r++)
       for (let c = 0; c < 4; c++)
@@ -205,20 +188,7 @@ export async function submitBrowserModelResult(
     }
     const model = await getModel(deps, run.modelId);
     if (!body.labels || body.labels.byteLength === 0) throw bad('missing the class label NIfTI (multipart field "labels")', 'labels');
-    let json: unknown = body.result;
-    if (typeof json === 'string') {
-      try {
-        json = JSON.parse(json);
-      } catch {
-        throw bad('the "result" field is not valid JSON', 'result');
-      }
-    }
-    const parsed = BrowserModelResult.safeParse(json);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw bad(`invalid result: ${issue.message}`, `result.${issue.path.join('.')}`, 'Send { runner, device, adapter, delegated, peakBytes, tiles, ms, params }.');
-    }
-    const r = parsed.data;
+    const r = parseResultJson(BrowserModelResult, body.result, bad, 'Send { runner, device, adapter, delegated, peakBytes, tiles, ms, params }.');
     const original = await getOriginalAsset(deps, run.studyId);
     const image = readNifti(await deps.blobs.get(original.sha256), original.filename);
     const classMap = validateClassMap(body.labels, image, model.card);

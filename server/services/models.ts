@@ -13,27 +13,22 @@
  * NULL) while `pipeline` ('model:<name>'), `modelVersion` and `params.model` keep the provenance.
  * A model with a queued or running run cannot be deleted (CONFLICT).
  */
-import { z } from 'zod';
 import { ArgumentError, FormatError, ShapeError, TesseraError, isTesseraError } from '@/lib/errors';
 import { parseModelCard, withClassCount, type ModelCard } from '@/lib/model/card';
 import { loadOnnx, planGraph, prepareModel, UnsupportedOpError, type OnnxModel, type ValueInfo } from '@/gpu-kernels/onnx';
 import { sha256Hex } from '../blob/local';
+import { parseEnv } from '../env';
+import { collectGarbageBlobs } from './assets';
 import type { ServiceDeps } from './deps';
 import { notFound } from './errors';
 
-/** Largest ONNX file accepted (env TESSERA_MAX_MODEL_MB, default 200 MB). */
-const ModelEnv = z.object({ TESSERA_MAX_MODEL_MB: z.coerce.number().positive().max(65536).default(200) });
-
+/**
+ * Largest ONNX file accepted, in bytes (env TESSERA_MAX_MODEL_MB, default 200 MB; server/env.ts).
+ * Parsed from `source` on each call rather than from the cached `getEnv()`, so a changed
+ * environment applies to the next upload.
+ */
 export function modelMaxBytes(source: Record<string, string | undefined> = process.env): number {
-  const v = source.TESSERA_MAX_MODEL_MB;
-  const r = ModelEnv.safeParse(v === undefined || v === '' ? {} : { TESSERA_MAX_MODEL_MB: v });
-  if (!r.success) {
-    throw new ArgumentError(`invalid environment: TESSERA_MAX_MODEL_MB ${r.error.issues[0]?.message ?? ''}`, {
-      where: 'env.TESSERA_MAX_MODEL_MB',
-      hint: 'Set it to the largest model size in MB (default 200).',
-    });
-  }
-  return Math.floor(r.data.TESSERA_MAX_MODEL_MB * 2 ** 20);
+  return Math.floor(parseEnv(source).TESSERA_MAX_MODEL_MB * 2 ** 20);
 }
 
 export interface ModelSummary {
@@ -204,10 +199,9 @@ function isUniqueViolation(e: unknown): boolean {
   return typeof e === 'object' && e !== null && (e as { code?: string }).code === 'P2002';
 }
 
-/** Removes a model blob once neither a Model nor an Asset refers to it. */
+/** Removes a model blob once neither a Model nor an Asset refers to it (assets.ts collectGarbageBlobs). */
 export async function collectModelBlob(deps: ServiceDeps, sha256: string): Promise<boolean> {
-  const refs = (await deps.db.model.count({ where: { sha256 } })) + (await deps.db.asset.count({ where: { sha256 } }));
-  return refs === 0 ? deps.blobs.delete(sha256) : false;
+  return (await collectGarbageBlobs(deps, [sha256])) > 0;
 }
 
 /**

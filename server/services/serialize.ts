@@ -24,6 +24,10 @@ export interface RunSummary {
   studyId: string;
   pipeline: string;
   version: string;
+  /** The registered model a model run used (null for the classical pipeline, or once the model was deleted). */
+  modelId: string | null;
+  /** The model's version at the time of the run (kept when the model is deleted); null for the classical pipeline. */
+  modelVersion: string | null;
   params: Record<string, unknown>;
   location: string;
   runner: string;
@@ -93,13 +97,14 @@ export function toAssetSummary(a: {
 }
 
 export function toRunSummary(r: {
-  id: string; studyId: string; pipeline: string; version: string; params: Json; location: string; runner: string;
-  device: string; adapter: string | null; status: string; stage: string | null; progress: number; timings: Json;
+  id: string; studyId: string; pipeline: string; version: string; modelId?: string | null; modelVersion?: string | null;
+  params: Json; location: string; runner: string; device: string; adapter: string | null; status: string; stage: string | null; progress: number; timings: Json;
   error: string | null; instanceCount: number | null; labelAssetId: string | null; createdAt: Date;
   startedAt: Date | null; finishedAt: Date | null;
 }): RunSummary {
   return {
-    id: r.id, studyId: r.studyId, pipeline: r.pipeline, version: r.version, params: obj(r.params), location: r.location,
+    id: r.id, studyId: r.studyId, pipeline: r.pipeline, version: r.version, modelId: r.modelId ?? null,
+    modelVersion: r.modelVersion ?? null, params: obj(r.params), location: r.location,
     runner: r.runner, device: r.device, adapter: r.adapter, status: r.status as RunStatus, stage: r.stage,
     progress: r.progress, timings: r.timings == null ? null : (obj(r.timings) as Record<string, number>), error: r.error,
     instanceCount: r.instanceCount, labelAssetId: r.labelAssetId, createdAt: r.createdAt.toISOString(),

@@ -1,9 +1,8 @@
 import { expect, test } from '@playwright/test';
-import { readNifti } from '@/lib/formats/nifti';
 import { matchedVoxelAgreement } from '@/lib/metrics';
 import { ViewerPage } from './pages/ViewerPage';
-import { api, demoStudy, waitForRun, type RunSummary } from './support/api';
-import { E2E_BASE_URL } from './support/constants';
+import { api, demoStudy, waitForRun } from './support/api';
+import { newRunAfter, storedLabels } from './support/runs';
 
 /**
  * "Run on: Browser (WebGPU)": Segment cells on the demo study computed in the page with
@@ -13,24 +12,6 @@ import { E2E_BASE_URL } from './support/constants';
  */
 
 test.setTimeout(480_000);
-
-async function labelsOf(runId: string): Promise<Uint32Array> {
-  const r = await fetch(`${E2E_BASE_URL}/api/runs/${runId}/labels`);
-  expect(r.status).toBe(200);
-  const img = readNifti(new Uint8Array(await r.arrayBuffer()));
-  return Uint32Array.from(img.volume.data as ArrayLike<number>);
-}
-
-async function newRunAfter(studyId: string, before: RunSummary[]): Promise<RunSummary> {
-  let found: RunSummary | undefined;
-  await expect
-    .poll(async () => {
-      found = (await api.runsList({ studyId })).find((r) => !before.some((b) => b.id === r.id));
-      return found?.id ?? null;
-    })
-    .not.toBeNull();
-  return found!;
-}
 
 test('Segment cells in the browser on WebGPU, stored as a browser/webgpu run, equal to the server run', async ({ page }) => {
   const demo = await demoStudy();
@@ -83,8 +64,8 @@ test('Segment cells in the browser on WebGPU, stored as a browser/webgpu run, eq
 
   // Same instances: count and ≥ 99.5 % voxel agreement of the two stored label volumes.
   expect(done.instanceCount).toBe(stored.instanceCount);
-  const a = await labelsOf(stored.id);
-  const b = await labelsOf(done.id);
+  const { data: a } = await storedLabels(stored.id);
+  const { data: b } = await storedLabels(done.id);
   expect(a.length).toBe(b.length);
   const agreement = Math.min(matchedVoxelAgreement(a, b), matchedVoxelAgreement(b, a));
   console.log(`[07] browser ${stored.device}/${stored.adapter} vs server ${done.device}/${done.adapter}: ${stored.instanceCount} instances, agreement ${(100 * agreement).toFixed(3)} %`);

@@ -1,10 +1,10 @@
 import { expect, test, type Page } from '@playwright/test';
-import { readNifti } from '@/lib/formats/nifti';
 import { ModelsPage } from './pages/ModelsPage';
 import { UploadPage } from './pages/UploadPage';
 import { ViewerPage } from './pages/ViewerPage';
 import { api, waitForRun, type RunSummary } from './support/api';
 import { E2E_BASE_URL } from './support/constants';
+import { newRunAfter, storedLabels } from './support/runs';
 import {
   agreement,
   erfCard,
@@ -37,23 +37,11 @@ const CROP = 48;
 // A block of the T1 (256³, 1 mm) where the crop alone gives all three classes in good numbers.
 const CROP_START: [number, number, number] = [80, 110, 110];
 
+/** The stored class map of a run (on the crop's grid). */
 async function storedClassMap(runId: string): Promise<Uint32Array> {
-  const r = await fetch(`${E2E_BASE_URL}/api/runs/${runId}/labels`);
-  expect(r.status).toBe(200);
-  const img = readNifti(new Uint8Array(await r.arrayBuffer()));
-  expect(img.volume.shape).toEqual([CROP, CROP, CROP]);
-  return Uint32Array.from(img.volume.data as ArrayLike<number>);
-}
-
-async function newRunAfter(studyId: string, before: RunSummary[]): Promise<RunSummary> {
-  let found: RunSummary | undefined;
-  await expect
-    .poll(async () => {
-      found = (await api.runsList({ studyId })).find((r) => !before.some((b) => b.id === r.id));
-      return found?.id ?? null;
-    })
-    .not.toBeNull();
-  return found!;
+  const { data, shape } = await storedLabels(runId);
+  expect(shape).toEqual([CROP, CROP, CROP]);
+  return data;
 }
 
 /** Uploads the crop through the upload page; returns the study id and the exact bytes uploaded. */
@@ -124,6 +112,7 @@ test('MeshNet GWM registered through /models runs in the browser on WebGPU (tess
   expect(stored.adapter).toBeTruthy();
   expect(stored.adapter!.toLowerCase()).toMatch(/swiftshader|google/);
   expect(stored.pipeline).toBe(`model:${card.name}`);
+  expect(stored).toMatchObject({ modelId: registered!.id, modelVersion: stamp });
   expect(param(stored, 'model')).toMatchObject({ id: registered!.id, name: card.name, version: stamp });
   expect(timing(stored, 'delegated')).toBe(0);
   expect(timing(stored, 'tiles')).toBeGreaterThanOrEqual(1);
@@ -150,6 +139,9 @@ test('MeshNet GWM registered through /models runs in the browser on WebGPU (tess
   expect(rows).toHaveLength(stored.instanceCount!);
   for (const r of rows) expect(['white matter', 'grey matter']).toContain(r.className);
   await expect(page.getByTestId('run-select')).toHaveValue(stored.id);
+  await expect(page.getByTestId('run-select').locator('option:checked')).toContainText(`${card.name} v${stamp}`);
+  await expect(page.getByTestId('run-model')).toHaveText(`${card.name} v${stamp}`);
+  await expect(page.getByTestId('run-model')).toHaveAttribute('data-model-id', registered!.id);
   await expect(viewer.rows).toHaveCount(stored.instanceCount!);
   await expect(viewer.rows.first()).toContainText(/white matter|grey matter/);
 

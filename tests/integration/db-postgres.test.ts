@@ -3,28 +3,25 @@
  * schema (?schema=t_…) and drops it afterwards. Without the variable this file FAILS, unless
  * TESSERA_NO_PG=1 explicitly opts out for a local run.
  */
-import { vi, describe, it, expect, afterAll } from 'vitest';
+import { vi, describe, it, expect } from 'vitest';
 vi.mock('server-only', () => ({}));
 import pg from 'pg';
 import { migrate } from '@/server/db/migrate';
 import { createDb } from '@/server/db/client';
 import { pgTarget, providerOf } from '@/server/db/provider';
 import { exerciseAllModels } from './crud-suite';
+import { describePostgres } from './pg-schema';
 
-const BASE = process.env.TEST_DATABASE_URL_PG;
-const OPTED_OUT = process.env.TESSERA_NO_PG === '1';
+describePostgres('PostgreSQL', pgSuite, {
+  name: 'still recognises PostgreSQL URLs and their ?schema=',
+  fn: () => {
+    expect(providerOf('postgresql://u:p@h:5432/db?schema=abc')).toBe('postgresql');
+    expect(pgTarget('postgresql://u:p@h:5432/db?schema=abc')).toEqual({ connectionString: 'postgresql://u:p@h:5432/db', schema: 'abc' });
+  },
+});
 
-if (BASE) {
-  const schema = `t_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 6)}`;
-  const url = `${BASE}${BASE.includes('?') ? '&' : '?'}schema=${schema}`;
-
-  afterAll(async () => {
-    const c = new pg.Client({ connectionString: pgTarget(BASE).connectionString });
-    await c.connect();
-    await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await c.end();
-  });
-
+/** The tests on a fresh schema of TEST_DATABASE_URL_PG. */
+function pgSuite({ base, schema, url }: { base: string; schema: string; url: string }): void {
   describe('PostgreSQL', () => {
     it('migrations apply to a fresh schema and are idempotent', async () => {
       const first = await migrate(url);
@@ -33,7 +30,7 @@ if (BASE) {
       const second = await migrate(url);
       expect(second.applied).toEqual([]);
       expect(second.alreadyApplied).toEqual(first.applied);
-      const c = new pg.Client({ connectionString: pgTarget(BASE).connectionString });
+      const c = new pg.Client({ connectionString: pgTarget(base).connectionString });
       await c.connect();
       const t = await c.query<{ table_name: string }>('SELECT table_name FROM information_schema.tables WHERE table_schema = $1', [schema]);
       await c.end();
@@ -50,22 +47,6 @@ if (BASE) {
       } finally {
         await db.$disconnect();
       }
-    });
-  });
-} else if (OPTED_OUT) {
-  describe('PostgreSQL (opted out with TESSERA_NO_PG=1)', () => {
-    it('still recognises PostgreSQL URLs and their ?schema=', () => {
-      expect(providerOf('postgresql://u:p@h:5432/db?schema=abc')).toBe('postgresql');
-      expect(pgTarget('postgresql://u:p@h:5432/db?schema=abc')).toEqual({ connectionString: 'postgresql://u:p@h:5432/db', schema: 'abc' });
-    });
-  });
-} else {
-  describe('PostgreSQL', () => {
-    it('needs TEST_DATABASE_URL_PG', () => {
-      throw new Error(
-        'TEST_DATABASE_URL_PG is not set: start PostgreSQL and set it (e.g. postgresql://tessera:tessera@localhost:5432/tessera_test), ' +
-          'or set TESSERA_NO_PG=1 to opt out explicitly for a local run.',
-      );
     });
   });
 }

@@ -1,29 +1,28 @@
 /** Model-registry test fixtures: the GWM MeshNet and its card. */
 import { buildModel, type NodeSpec } from '@/gpu-kernels/onnx/build-model';
 import type { ModelCard } from '@/lib/model/card';
+import { GWM_CLASS_NAMES, volumeCard } from './model-cards';
 
 export const GWM_PATH = '../shared/data/models/meshnet_gwm_niivue/model.onnx';
 
 /** The GWM MeshNet's card: 3 classes in the order of its colormap3.json. */
 export function gwmCard(over: Partial<ModelCard> = {}): ModelCard {
+  const [bg, wm, gm] = GWM_CLASS_NAMES;
   return {
-    name: 'meshnet-gwm',
-    version: '1',
-    task: 'segmentation',
-    description: 'Grey/white matter MeshNet (niivue-onnx)',
-    licence: 'BSD-2-Clause',
-    source: 'https://github.com/niivue/niivue-onnx',
-    input: { channels: 1, spacing: null, normalisation: { kind: 'minmax' }, axisOrder: 'file', shape: null, multipleOf: null },
-    output: {
-      kind: 'logits',
+    ...volumeCard({
+      name: 'meshnet-gwm',
+      version: '1',
+      description: 'Grey/white matter MeshNet (niivue-onnx)',
+      licence: 'BSD-2-Clause',
+      source: 'https://github.com/niivue/niivue-onnx',
+      normalisation: { kind: 'minmax' },
       classes: [
-        { id: 0, name: 'background', colour: '#000000' },
-        { id: 1, name: 'white matter', colour: '#ffffff' },
-        { id: 2, name: 'grey matter', colour: '#cd3e4e' },
+        [bg, '#000000'],
+        [wm, '#ffffff'],
+        [gm, '#cd3e4e'],
       ],
-      instances: 'connected-components',
       minInstanceVoxels: 10,
-    },
+    }),
     ...over,
   };
 }

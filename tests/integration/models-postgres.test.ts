@@ -9,13 +9,11 @@ import { vi, describe, it, expect, beforeAll, afterAll } from 'vitest';
 vi.mock('server-only', () => ({}));
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import pg from 'pg';
 import { readNifti, writeLabelNifti, writeNifti } from '@/lib/formats/nifti';
 import type { Vec3 } from '@/lib/volume';
 import { LocalBlobStore } from '@/server/blob/local';
 import { createDb, type Db } from '@/server/db/client';
 import { migrate } from '@/server/db/migrate';
-import { pgTarget } from '@/server/db/provider';
 import { waitForJob } from '@/server/jobs/registry';
 import { stopModelWorker } from '@/server/jobs/run-model';
 import { createBrowserModelRun, startModelRun } from '@/server/services/model-runs';
@@ -26,13 +24,19 @@ import { listInstances } from '@/server/services/instances';
 import { createVolumeStudyFromUpload } from '@/server/services/studies';
 import { blobFiles, tempDir } from './helpers';
 import { GWM_PATH, gwmCard } from './models-fixtures';
+import { describePostgres } from './pg-schema';
 
-const BASE = process.env.TEST_DATABASE_URL_PG;
-const OPTED_OUT = process.env.TESSERA_NO_PG === '1';
+describePostgres('model registry on PostgreSQL', pgSuite, {
+  name: 'still builds the model pipeline name the runs use',
+  fn: async () => {
+    const { modelPipeline, isModelPipeline } = await import('@/server/services/model-runs');
+    expect(modelPipeline('gwm')).toBe('model:gwm');
+    expect([isModelPipeline('model:gwm'), isModelPipeline('classical-cells')]).toEqual([true, false]);
+  },
+});
 
-if (BASE) {
-  const schema = `t_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 6)}`;
-  const url = `${BASE}${BASE.includes('?') ? '&' : '?'}schema=${schema}`;
+/** The tests on a fresh schema of TEST_DATABASE_URL_PG. */
+function pgSuite({ url }: { url: string }): void {
   const dir = tempDir();
   const blobDir = join(dir, 'blobs');
   let db: Db;
@@ -58,10 +62,6 @@ if (BASE) {
   afterAll(async () => {
     await stopModelWorker();
     await db?.$disconnect();
-    const c = new pg.Client({ connectionString: pgTarget(BASE).connectionString });
-    await c.connect();
-    await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await c.end();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -85,6 +85,7 @@ if (BASE) {
       expect(r).toMatchObject({ status: 'succeeded', runner: 'onnxruntime-node', device: 'cpu', pipeline: 'model:meshnet-gwm', version: '1' });
       const row = await db.run.findUniqueOrThrow({ where: { id: runId } });
       expect([row.modelId, row.modelVersion]).toEqual([modelId, '1']);
+      expect([r.modelId, r.modelVersion]).toEqual([modelId, '1']);
       const rows = await listInstances(deps, runId);
       expect(rows).toHaveLength(r.instanceCount!);
       for (const i of rows) expect(['white matter', 'grey matter']).toContain(i.className);
@@ -128,24 +129,8 @@ if (BASE) {
       const runs = await db.run.findMany({ where: { pipeline: 'model:meshnet-gwm' } });
       expect(runs).toHaveLength(n);
       expect(runs.every((r) => r.modelId === null && r.modelVersion === '1')).toBe(true);
+      expect(await getRun(deps, runs[0].id)).toMatchObject({ modelId: null, modelVersion: '1', pipeline: 'model:meshnet-gwm' });
       expect(blobFiles(blobDir).some((f) => f.endsWith((runs[0].params as { model: { sha256: string } }).model.sha256))).toBe(false);
-    });
-  });
-} else if (OPTED_OUT) {
-  describe('model registry on PostgreSQL (opted out with TESSERA_NO_PG=1)', () => {
-    it('still builds the model pipeline name the runs use', async () => {
-      const { modelPipeline, isModelPipeline } = await import('@/server/services/model-runs');
-      expect(modelPipeline('gwm')).toBe('model:gwm');
-      expect([isModelPipeline('model:gwm'), isModelPipeline('classical-cells')]).toEqual([true, false]);
-    });
-  });
-} else {
-  describe('model registry on PostgreSQL', () => {
-    it('needs TEST_DATABASE_URL_PG', () => {
-      throw new Error(
-        'TEST_DATABASE_URL_PG is not set: start PostgreSQL and set it (e.g. postgresql://tessera:tessera@localhost:5432/tessera_test), ' +
-          'or set TESSERA_NO_PG=1 to opt out explicitly for a local run.',
-      );
     });
   });
 }

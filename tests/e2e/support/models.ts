@@ -5,25 +5,21 @@
  * map computed with lib/model/prepare.ts exactly as a run prepares its input.
  */
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import * as ort from 'onnxruntime-node';
 import { readNifti, writeNifti } from '@/lib/formats/nifti';
 import type { ModelCard } from '@/lib/model/card';
 import { labelsFromOutput, prepareModelInput } from '@/lib/model/prepare';
 import type { Affine, Vec3, Volume } from '@/lib/volume';
+import { buildModel } from '@/gpu-kernels/onnx/build-model';
+import { freeSpatialDims } from '@/gpu-kernels/onnx/meshnet-data';
 import { rng } from '@/gpu-kernels/test-setup';
 import type { inferRouterOutputs } from '@trpc/server';
 import type { AppRouter } from '@/server/api/root';
 import { query } from './api';
 import { E2E_BASE_URL } from './constants';
+import { GWM_CLASS_NAMES, volumeCard } from '@/tests/integration/model-cards';
 
 type Out = inferRouterOutputs<AppRouter>;
-
-// gpu-kernels/onnx's schema imports 'protobufjs/light', which Node's ESM resolver (the one
-// Playwright loads specs with) cannot resolve (no exports map); loaded through require it resolves.
-const require = createRequire(import.meta.url);
-const { buildModel } = require('../../../gpu-kernels/onnx/build-model.ts') as typeof import('@/gpu-kernels/onnx/build-model');
-const { decodeModelProto, encodeModelProto } = require('../../../gpu-kernels/onnx/proto.ts') as typeof import('@/gpu-kernels/onnx/proto');
 
 /** onnxruntime-node session options: one thread, no spinning (2 shared cores; as gpu-kernels/onnx/ort-compare.ts). */
 function ortOptions(): ort.InferenceSession.SessionOptions {
@@ -44,24 +40,20 @@ export const modelsApi = {
  * background gets a vivid colour that must never be drawn (class 0 is transparent).
  */
 export function gwmCard(version: string): ModelCard {
-  return {
+  const [bg, wm, gm] = GWM_CLASS_NAMES;
+  return volumeCard({
     name: 'meshnet-gwm',
     version,
-    task: 'segmentation',
     licence: 'BSD-2-Clause',
     source: 'niivue-onnx (brainchop MeshNet GWM)',
-    input: { channels: 1, spacing: null, normalisation: { kind: 'minmax' }, axisOrder: 'file', shape: null, multipleOf: null },
-    output: {
-      kind: 'logits',
-      classes: [
-        { id: 0, name: 'background', colour: '#00ff00' },
-        { id: 1, name: 'white matter', colour: '#00a0ff' },
-        { id: 2, name: 'grey matter', colour: '#ff2080' },
-      ],
-      instances: 'connected-components',
-      minInstanceVoxels: 20,
-    },
-  };
+    normalisation: { kind: 'minmax' },
+    classes: [
+      [bg, '#00ff00'],
+      [wm, '#00a0ff'],
+      [gm, '#ff2080'],
+    ],
+    minInstanceVoxels: 20,
+  });
 }
 
 /** A tiny 3-class net Conv(1→3, 3³, pad 1) → Erf: Erf is not an op of the tessera engine. */
@@ -84,23 +76,18 @@ export function erfModel(): Uint8Array {
 }
 
 export function erfCard(version: string): ModelCard {
-  return {
+  return volumeCard({
     name: 'tiny-erf',
     version,
-    task: 'segmentation',
     licence: 'MIT',
-    input: { channels: 1, spacing: null, normalisation: { kind: 'zscore' }, axisOrder: 'file', shape: null, multipleOf: null },
-    output: {
-      kind: 'logits',
-      classes: [
-        { id: 0, name: 'background', colour: '#000000' },
-        { id: 1, name: 'low', colour: '#ffa000' },
-        { id: 2, name: 'high', colour: '#8000ff' },
-      ],
-      instances: 'connected-components',
-      minInstanceVoxels: 5,
-    },
-  };
+    normalisation: { kind: 'zscore' },
+    classes: [
+      ['background', '#000000'],
+      ['low', '#ffa000'],
+      ['high', '#8000ff'],
+    ],
+    minInstanceVoxels: 5,
+  });
 }
 
 /** POST /api/models (multipart: model + card) → { id, unsupportedOps }. */
@@ -143,7 +130,7 @@ export function t1Crop(n: number, start: Vec3): { bytes: Uint8Array; volume: Vol
 export async function ortNodeClassMap(modelBytes: Uint8Array, card: ModelCard, volumeBytes: Uint8Array): Promise<Uint8Array | Uint16Array> {
   const img = readNifti(volumeBytes);
   const prepared = prepareModelInput(img.volume, card);
-  const session = await ort.InferenceSession.create(freeSpatialDimsOf(modelBytes), ortOptions());
+  const session = await ort.InferenceSession.create(freeSpatialDims(modelBytes), ortOptions());
   try {
     const res = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', prepared.input.data, prepared.input.dims) });
     const o = res[session.outputNames[0]];
@@ -156,20 +143,6 @@ export async function ortNodeClassMap(modelBytes: Uint8Array, card: ModelCard, v
   } finally {
     await session.release();
   }
-}
-
-/** Symbolic spatial dims (onnxruntime checks declared dims; the nets are fully convolutional). */
-function freeSpatialDimsOf(bytes: Uint8Array): Uint8Array {
-  const m = decodeModelProto(bytes);
-  for (const v of [...(m.graph?.input ?? []), ...(m.graph?.output ?? [])]) {
-    (v.type?.tensorType?.shape?.dim ?? []).forEach((d, i) => {
-      if (i >= 2) {
-        d.dimParam = `s${i}`;
-        delete d.dimValue;
-      }
-    });
-  }
-  return encodeModelProto(m);
 }
 
 /** The GWM ONNX bytes. */

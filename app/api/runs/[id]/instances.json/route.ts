@@ -1,21 +1,12 @@
 /** GET /api/runs/:id/instances.json — the same rows as instances.list / instances.csv. */
-import { contentDisposition, errorResponse } from '@/server/api/http';
-import { routeContext } from '@/server/api/request';
+import { contentDisposition } from '@/server/api/http';
 import { listInstances } from '@/server/services/instances';
+import { idRoute } from '@/app/api/_lib/id-route';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
 
-export async function GET(req: Request, { params }: { params: Promise<{ id: string }> }): Promise<Response> {
-  try {
-    const ctx = await routeContext(req);
-    const { id } = await params;
-    const rows = await listInstances(ctx, id);
-    return Response.json(
-      { runId: id, instances: rows },
-      { headers: { 'content-disposition': contentDisposition(`run_${id}_instances.json`) } },
-    );
-  } catch (e) {
-    return errorResponse(e);
-  }
-}
+export const GET = idRoute(async (ctx, id) => {
+  const rows = await listInstances(ctx, id);
+  return Response.json({ runId: id, instances: rows }, { headers: { 'content-disposition': contentDisposition(`run_${id}_instances.json`) } });
+});

@@ -1,17 +1,9 @@
 /** GET /api/runs/:id/labels — the run's label NIfTI (.nii.gz). */
-import { blobResponse, errorResponse } from '@/server/api/http';
-import { routeContext } from '@/server/api/request';
+import { blobResponse } from '@/server/api/http';
 import { getLabelAsset } from '@/server/services/runs';
+import { idRoute } from '@/app/api/_lib/id-route';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
 
-export async function GET(req: Request, { params }: { params: Promise<{ id: string }> }): Promise<Response> {
-  try {
-    const ctx = await routeContext(req);
-    const { id } = await params;
-    return await blobResponse(ctx.blobs, await getLabelAsset(ctx, id));
-  } catch (e) {
-    return errorResponse(e);
-  }
-}
+export const GET = idRoute(async (ctx, id) => blobResponse(ctx.blobs, await getLabelAsset(ctx, id)));

@@ -12,9 +12,9 @@
  */
 import { ArgumentError } from '@/lib/errors';
 import { getEnv } from '@/server/env';
-import { PayloadTooLargeError, errorResponse } from '@/server/api/http';
-import { routeContext } from '@/server/api/request';
+import { PayloadTooLargeError } from '@/server/api/http';
 import { submitBrowserResult } from '@/server/services/browser-runs';
+import { idRoute } from '@/app/api/_lib/id-route';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
@@ -38,13 +38,7 @@ async function readBody(req: Request, limitBytes: number): Promise<{ labels: Uin
   return { labels, result: typeof result === 'string' ? result : result ? await result.text() : null };
 }
 
-export async function POST(req: Request, { params }: { params: Promise<{ id: string }> }): Promise<Response> {
-  try {
-    const ctx = await routeContext(req);
-    const { id } = await params;
-    const body = await readBody(req, getEnv().TESSERA_MAX_UPLOAD_MB * 2 ** 20);
-    return Response.json(await submitBrowserResult(ctx, id, body));
-  } catch (e) {
-    return errorResponse(e);
-  }
-}
+export const POST = idRoute(async (ctx, id, req) => {
+  const body = await readBody(req, getEnv().TESSERA_MAX_UPLOAD_MB * 2 ** 20);
+  return Response.json(await submitBrowserResult(ctx, id, body));
+});
