@@ -15,9 +15,9 @@
  */
 import { readNifti, writeLabelNifti } from '@/lib/formats/nifti';
 import type { ModelCard } from '@/lib/model/card';
-import { labelsFromOutput, prepareModelInput } from '@/lib/model/prepare';
+import { labelsFromOutput, prepareModelInput, tensorWindow } from '@/lib/model/prepare';
 import type { GpuContext } from '@/gpu-kernels/runtime';
-import { UnsupportedOpError, prepareModel, runModel, type GpuModel, type OutputTensor, type RunStats } from '@/gpu-kernels/onnx';
+import { UnsupportedOpError, prepareModel, runModel, runSlidingWindow, type GpuModel, type OutputTensor, type RunStats } from '@/gpu-kernels/onnx';
 import { browserGpu } from './browser-run';
 import { withBrowserRunSession, type BrowserRunReportApi } from './browser-run-session';
 
@@ -122,26 +122,28 @@ export async function runModelInBrowser(o: BrowserModelRunOptions): Promise<Brow
     o.onProgress?.({ phase: 'inference', done: 0, total: 1, runner: choice.runner });
     await new Promise((r) => setTimeout(r, 0)); // let the page paint "tile 0/n"
     const t2 = performance.now();
+    const slide = tensorWindow(o.model.card, prepared.mapping);
+    const overlap = o.model.card.input.overlap ?? 0.5;
     let output: { data: Float32Array | Int32Array; dims: number[]; type: 'float32' | 'int32' };
     let engine: { delegated: number; peakBytes: number | null; tiles: number; ms: number; threads?: number; sessionMs?: number; gpuNodes?: number; onnxNodes?: number };
     if (choice.runner === 'tessera') {
-      const stats: Partial<RunStats> = {};
+      const stats: Partial<RunStats> & { windows?: number } = {};
       const inputName = choice.model.graph.inputs[0].name;
       const outputName = choice.model.graph.outputs[0];
-      const outs: Record<string, OutputTensor> = await runModel(
-        choice.ctx,
-        choice.model,
-        { [inputName]: prepared.input },
-        {
-          onProgress: (done, total) => {
-            o.onProgress?.({ phase: 'inference', done, total, runner: 'tessera' });
-            // The Run's stage is 'tile k/n' (server/services/browser-runs.ts BrowserStage).
-            report(`tile ${done}/${total}`, 0.1 + 0.8 * (done / Math.max(1, total)), true);
-          },
-        },
-        stats,
-      );
-      output = outs[outputName];
+      const onProgress = (done: number, total: number) => {
+        o.onProgress?.({ phase: 'inference', done, total, runner: 'tessera' });
+        // The Run's stage is 'tile k/n' (server/services/browser-runs.ts BrowserStage).
+        report(`tile ${done}/${total}`, 0.1 + 0.8 * (done / Math.max(1, total)), true);
+      };
+      if (slide) {
+        // U-Nets / crop-trained nets: the card's window, Gaussian-blended (same windows as the server)
+        const r = await runSlidingWindow(choice.ctx, choice.model, prepared.input, { window: slide, overlap, onProgress }, stats);
+        output = { data: r.data, dims: r.dims, type: 'float32' };
+        stats.tiles = stats.windows;
+      } else {
+        const outs: Record<string, OutputTensor> = await runModel(choice.ctx, choice.model, { [inputName]: prepared.input }, { onProgress }, stats);
+        output = outs[outputName];
+      }
       engine = {
         delegated: stats.delegated ?? 0,
         peakBytes: stats.peakBytes ?? null,
@@ -152,9 +154,9 @@ export async function runModelInBrowser(o: BrowserModelRunOptions): Promise<Brow
       };
     } else {
       const { runOrtWeb } = await import('./ort-web');
-      const r = await runOrtWeb(modelBytes, prepared.input);
+      const r = await runOrtWeb(modelBytes, prepared.input, slide ? { window: slide, overlap, onProgress: (done, total) => report(`tile ${done}/${total}`, 0.1 + 0.8 * (done / Math.max(1, total)), true) } : null);
       output = r.output;
-      engine = { delegated: 0, peakBytes: null, tiles: 1, ms: r.stats.ms, threads: r.stats.threads, sessionMs: r.stats.sessionMs };
+      engine = { delegated: 0, peakBytes: null, tiles: r.stats.windows || 1, ms: r.stats.ms, threads: r.stats.threads, sessionMs: r.stats.sessionMs };
       o.onProgress?.({ phase: 'inference', done: 1, total: 1, runner: 'onnxruntime-web' });
       report(stageName, 0.9, true);
     }

@@ -16,6 +16,7 @@
  *
  * Browser-safe: imports lib/-level code and the isomorphic ONNX schema only.
  */
+import { slidingWindow } from '@/lib/tensor/sliding-window';
 import { freeSpatialDims } from '@/gpu-kernels/onnx/meshnet-data';
 
 /** Same-origin folder that serves onnxruntime-web's dist files (see app/api/ort/[file]/route.ts). */
@@ -73,27 +74,35 @@ export interface OrtWebStats {
 export async function runOrtWeb(
   bytes: Uint8Array,
   input: { data: Float32Array; dims: number[] },
-): Promise<{ output: OrtWebOutput; stats: OrtWebStats }> {
+  sliding?: { window: number[]; overlap: number; onProgress?: (done: number, total: number) => void } | null,
+): Promise<{ output: OrtWebOutput; stats: OrtWebStats & { windows: number } }> {
   const ort = await loadOrtWeb();
   const t0 = performance.now();
   const session = await ort.InferenceSession.create(freeSpatialDims(bytes), { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
   const sessionMs = performance.now() - t0;
   try {
     const t1 = performance.now();
-    const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', input.data, input.dims) };
-    const res = await session.run(feeds);
-    const ms = performance.now() - t1;
-    const o = res[session.outputNames[0]];
-    const dims = Array.from(o.dims as readonly number[]);
-    let output: OrtWebOutput;
-    if (o.type === 'float32') {
-      output = { data: o.data as Float32Array, dims, type: 'float32' };
-    } else if (o.type === 'int64' || o.type === 'int32' || o.type === 'uint8' || o.type === 'int8' || o.type === 'uint16' || o.type === 'int16') {
-      output = { data: Int32Array.from(o.data as ArrayLike<number | bigint>, Number), dims, type: 'int32' };
-    } else {
+    const runOne = async (x: { data: Float32Array; dims: number[] }): Promise<OrtWebOutput> => {
+      const res = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', x.data, x.dims) });
+      const o = res[session.outputNames[0]];
+      const dims = Array.from(o.dims as readonly number[]);
+      if (o.type === 'float32') return { data: o.data as Float32Array, dims, type: 'float32' };
+      if (o.type === 'int64' || o.type === 'int32' || o.type === 'uint8' || o.type === 'int8' || o.type === 'uint16' || o.type === 'int16') {
+        return { data: Int32Array.from(o.data as ArrayLike<number | bigint>, Number), dims, type: 'int32' };
+      }
       throw new Error(`onnxruntime-web: unsupported output type ${o.type} of '${session.outputNames[0]}'`);
+    };
+    let output: OrtWebOutput;
+    let windows = 0;
+    if (sliding) {
+      const r = await slidingWindow(input, sliding, runOne);
+      output = { data: r.data, dims: r.dims, type: 'float32' };
+      windows = r.windows;
+    } else {
+      output = await runOne(input);
     }
-    return { output, stats: { runner: 'onnxruntime-web', device: 'wasm', threads: ort.env.wasm.numThreads ?? 1, sessionMs, ms } };
+    const ms = performance.now() - t1;
+    return { output, stats: { runner: 'onnxruntime-web', device: 'wasm', threads: ort.env.wasm.numThreads ?? 1, sessionMs, ms, windows } };
   } finally {
     await session.release().catch(() => undefined);
   }

@@ -158,3 +158,13 @@ export function labelsFromOutput(out: ModelOutput, mapping: InputMapping): Uint8
   const oriented = unconformLabels(grid, mapping.conform);
   return mapping.orientation ? unorient(oriented, mapping.nativeShape, mapping.orientation) : oriented;
 }
+
+/**
+ * The card's sliding window ([x,y,z] in the volume's axes after reorientation) in the tensor's
+ * spatial order — z,y,x for 'file'/'zyx', x,y,z for 'xyz' — or null when the card has none.
+ */
+export function tensorWindow(card: ModelCard, mapping: Pick<InputMapping, 'axisOrder'>): number[] | null {
+  const w = card.input.window ?? null;
+  if (!w) return null;
+  return mapping.axisOrder === 'xyz' ? [w[0], w[1], w[2]] : [w[2], w[1], w[0]];
+}

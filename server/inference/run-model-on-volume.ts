@@ -23,7 +23,7 @@
 import type { ModelCard, ModelClass } from '../../lib/model/card';
 import { withClassCount } from '../../lib/model/card';
 import { type ClassInstance, instancesFromClasses } from '../../lib/model/instances';
-import { labelsFromOutput, outputClassCount, prepareModelInput } from '../../lib/model/prepare';
+import { labelsFromOutput, outputClassCount, prepareModelInput, tensorWindow } from '../../lib/model/prepare';
 import type { Volume } from '../../lib/volume';
 import { type RunOnnxOptions, type RunOnnxResult, runOnnx } from './run-onnx';
 
@@ -42,9 +42,8 @@ export async function runModelOnVolume(bytes: Uint8Array, vol: Volume, card: Mod
   const t0 = performance.now();
   const prep = prepareModelInput(vol, card);
   const t1 = performance.now();
-  // the card's window is [x,y,z] in the volume's (reoriented) axes; the tensor's spatial axes are z,y,x except for 'xyz'
   const w = card.input.window ?? null;
-  const window = w ? (prep.mapping.axisOrder === 'xyz' ? [w[0], w[1], w[2]] : [w[2], w[1], w[0]]) : null;
+  const window = tensorWindow(card, prep.mapping);
   const run = await runOnnx(bytes, prep.input, window ? { ...opts, window, overlap: card.input.overlap ?? 0.5 } : opts);
   const t2 = performance.now();
   const classMap = labelsFromOutput(run.output, prep.mapping);
