@@ -3,27 +3,13 @@
  * table: { studyId, source: 'none'|'file'|'run', runId, points, classNames, instances: [{ id, classId,
  * className, score, points, centroid, min, max, extent }] } (coordinates in the file's units).
  */
-import { contentDisposition, errorResponse } from '@/server/api/http';
-import { routeContext } from '@/server/api/request';
-import { pointCloudView, labelSelectorOf, labelsHeader } from '@/server/services/pointclouds';
-
+import { contentDisposition } from '@/server/api/http';
+import { pointCloudRoute } from '@/app/api/_lib/pointcloud-route';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
 
-export async function GET(req: Request, { params }: { params: Promise<{ id: string }> }): Promise<Response> {
-  try {
-    const ctx = await routeContext(req);
-    const { id } = await params;
-    const v = await pointCloudView(ctx, id, labelSelectorOf(req));
-    return Response.json(v.table, {
-      headers: {
-        'content-disposition': contentDisposition(`study_${id}_instances.json`),
-        'cache-control': 'no-store',
-        'x-tessera-labels': labelsHeader(v.labels),
-      },
-    });
-  } catch (e) {
-    return errorResponse(e);
-  }
-}
+export const GET = pointCloudRoute((v, id) => ({
+  body: JSON.stringify(v.table),
+  headers: { 'content-type': 'application/json', 'content-disposition': contentDisposition(`study_${id}_instances.json`) },
+}));

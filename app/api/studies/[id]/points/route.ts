@@ -5,37 +5,20 @@
  * = the latest succeeded Run's labels, else the file's own; 'file'; or a Run id. The chosen source
  * is also in the `x-tessera-labels` header ("none" | "file" | "run:<id>").
  */
-import { errorResponse } from '@/server/api/http';
-import { routeContext } from '@/server/api/request';
-import { pointCloudView, labelSelectorOf, labelsHeader } from '@/server/services/pointclouds';
+import { pointCloudRoute } from '@/app/api/_lib/pointcloud-route';
 import { encodePointsPayload } from '@/app/_components/pointcloud/points-format';
-
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
 
-export async function GET(req: Request, { params }: { params: Promise<{ id: string }> }): Promise<Response> {
-  try {
-    const ctx = await routeContext(req);
-    const { id } = await params;
-    const v = await pointCloudView(ctx, id, labelSelectorOf(req));
-    const body = encodePointsPayload({
-      count: v.cloud.count,
-      positions: v.cloud.positions,
-      colors: v.cloud.colors,
-      instance: v.labels.instance,
-      classIds: v.labels.classIds,
-      source: v.labels.source,
-    });
-    return new Response(body, {
-      headers: {
-        'content-type': 'application/octet-stream',
-        'content-length': String(body.byteLength),
-        'cache-control': 'no-store',
-        'x-tessera-labels': labelsHeader(v.labels),
-      },
-    });
-  } catch (e) {
-    return errorResponse(e);
-  }
-}
+export const GET = pointCloudRoute((v) => {
+  const body = encodePointsPayload({
+    count: v.cloud.count,
+    positions: v.cloud.positions,
+    colors: v.cloud.colors,
+    instance: v.labels.instance,
+    classIds: v.labels.classIds,
+    source: v.labels.source,
+  });
+  return { body, headers: { 'content-type': 'application/octet-stream', 'content-length': String(body.byteLength) } };
+});
