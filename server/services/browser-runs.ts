@@ -54,7 +54,7 @@ export type CreateBrowserRunInput = z.infer<typeof CreateBrowserRunInput>;
 
 export async function createBrowserRun(deps: ServiceDeps, input: CreateBrowserRunInput): Promise<{ runId: string }> {
   const params = SegmentCellsParams.parse(input.params ?? {});
-  await getOriginalAsset(deps, input.studyId); // NOT_FOUND before any Run exists
+  await getOriginalAsset(deps, input.studyId, 'volume'); // NOT_FOUND before any Run exists
   const device = input.device ?? 'webgpu';
   const run = await deps.db.run.create({
     data: {

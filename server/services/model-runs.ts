@@ -48,8 +48,8 @@ function modelRef(m: ModelSummary) {
  * columns every model run has: pipeline, version, modelId, modelVersion.
  */
 async function modelRunBase(deps: ServiceDeps, studyId: string, modelId: string) {
+  await getOriginalAsset(deps, studyId, 'volume');
   const model = await getModel(deps, modelId);
-  await getOriginalAsset(deps, studyId);
   const row = { studyId, pipeline: modelPipeline(model.name), version: model.version, modelId: model.id, modelVersion: model.version };
   return { model, row };
 }
@@ -59,7 +59,7 @@ async function modelRunBase(deps: ServiceDeps, studyId: string, modelId: string)
 export const RunModelInput = z.object({
   studyId: Id,
   modelId: Id,
-  /** 'auto' = the engine on Dawn when possible, else onnxruntime-node; 'gpu' = Dawn or fail; 'cpu' = the engine's CPU path; 'ort' = onnxruntime-node. */
+  /** 'auto' = the engine on Dawn when possible, else onnxruntime-node; 'gpu' = Dawn or fail; 'cpu' and 'ort' = onnxruntime-node (the engine is GPU-only). */
   device: z.enum(['auto', 'gpu', 'cpu', 'ort']).default('auto'),
 });
 export type RunModelInput = z.input<typeof RunModelInput>;

@@ -10,6 +10,7 @@
  * centroid, bbox = the extent rounded outwards to integers because the schema's bbox columns are
  * Int; the exact extents come from `pointInstanceStats` over the labels).
  */
+import { UploadMeta } from './upload-meta';
 import { z } from 'zod';
 import { ArgumentError, FormatError, ShapeError, TesseraError, isTesseraError } from '@/lib/errors';
 import {
@@ -47,16 +48,6 @@ export interface PointCloudMeta {
   [k: string]: unknown;
 }
 
-const UploadInput = z.object({
-  filename: z
-    .string()
-    .trim()
-    .min(1, 'filename is required')
-    .max(255)
-    .transform((f) => f.replace(/^.*[\\/]/, '')),
-  name: z.string().trim().min(1).max(200).optional(),
-  modality: z.string().trim().min(1).max(64).optional(),
-});
 
 function extensionOf(filename: string): string {
   return /\.([a-z0-9]+)$/i.exec(filename)?.[1]?.toLowerCase() ?? '';
@@ -207,9 +198,9 @@ function displayName(filename: string): string {
 export async function createPointCloudStudyFromUpload(
   deps: ServiceDeps,
   bytes: Uint8Array,
-  input: z.input<typeof UploadInput>,
+  input: z.input<typeof UploadMeta>,
 ): Promise<{ studyId: string; assetId: string }> {
-  const parsed = UploadInput.safeParse(input);
+  const parsed = UploadMeta.safeParse(input);
   if (!parsed.success) {
     const i = parsed.error.issues[0];
     throw new ArgumentError(i?.message ?? 'invalid upload', { where: `upload.${i?.path.join('.') ?? ''}`, hint: 'Send x-filename with the file name.' });

@@ -30,7 +30,7 @@ export async function startSegmentCells(
     return createBrowserRun(deps, { studyId: input.studyId, params: input.params, device: device === 'cpu' ? 'cpu' : 'webgpu' });
   }
   const params = SegmentCellsParams.parse(input.params ?? {});
-  await getOriginalAsset(deps, input.studyId); // NOT_FOUND before any Run exists
+  await getOriginalAsset(deps, input.studyId, 'volume'); // NOT_FOUND before any Run exists
   const run = await deps.db.run.create({
     data: {
       studyId: input.studyId,

@@ -10,19 +10,10 @@ import { ensureDefaultProject } from './defaults';
 import { collectGarbageBlobs } from './assets';
 import { notFound } from './errors';
 import { createPointCloudStudyFromUpload, isPointCloudUpload } from './pointclouds';
+import { UploadMeta } from './upload-meta';
 import { toAssetSummary, toStudySummary, type StudyDetail, type StudyMeta, type StudySummary } from './serialize';
 
-export const UploadMeta = z.object({
-  filename: z
-    .string()
-    .trim()
-    .min(1, 'filename is required')
-    .max(255)
-    .transform((f) => f.replace(/^.*[\\/]/, '')),
-  name: z.string().trim().min(1).max(200).optional(),
-  modality: z.string().trim().min(1).max(64).optional(),
-});
-export type UploadMeta = z.input<typeof UploadMeta>;
+export { UploadMeta } from './upload-meta';
 
 const runOrder = { orderBy: { createdAt: 'desc' as const } };
 
@@ -153,9 +144,16 @@ export async function getStudy(deps: ServiceDeps, id: string): Promise<StudyDeta
 }
 
 /** The study's original file: its asset row (for download and for pipelines). */
-export async function getOriginalAsset(deps: ServiceDeps, studyId: string) {
-  const study = await deps.db.study.findUnique({ where: { id: studyId }, select: { id: true } });
+/** The study's original upload; with `kind`, refuses (INVALID_ARGUMENT) a study of another kind before anything runs. */
+export async function getOriginalAsset(deps: ServiceDeps, studyId: string, kind?: 'volume' | 'pointcloud') {
+  const study = await deps.db.study.findUnique({ where: { id: studyId }, select: { id: true, kind: true } });
   if (!study) throw notFound('study', studyId);
+  if (kind && study.kind !== kind) {
+    throw new ArgumentError(`study ${studyId} is a ${study.kind} study; this runs on ${kind} studies`, {
+      where: 'runs',
+      hint: kind === 'volume' ? 'Segment point clouds with the point cloud pipeline.' : 'Use the volume pipelines (segment-cells, models) for volumes.',
+    });
+  }
   const asset = await deps.db.asset.findFirst({ where: { studyId, role: 'original' }, orderBy: { createdAt: 'asc' } });
   if (!asset) throw notFound('original asset of study', studyId);
   return asset;

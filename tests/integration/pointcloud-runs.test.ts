@@ -201,3 +201,17 @@ describe('points payload', () => {
     expect(() => decodePointsPayload(bytes.buffer.slice(0, 40) as ArrayBuffer)).toThrow(/bytes/);
   });
 });
+
+describe('volume pipelines refuse point-cloud studies before any Run exists', () => {
+  it('segment-cells (server and browser) and model runs answer INVALID_ARGUMENT and create nothing', async () => {
+    const { startSegmentCells } = await import('@/server/services/runs');
+    const { startModelRun } = await import('@/server/services/model-runs');
+    const { bytes } = scenePly(4, 2000);
+    const { studyId } = await createPointCloudStudyFromUpload(env, bytes, { filename: 'scene.ply' });
+    const before = await countRows(env.db);
+    await expect(startSegmentCells(env, { studyId })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(startSegmentCells(env, { studyId, location: 'browser' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(startModelRun(env, { studyId, modelId: 'none', device: 'auto' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    expect(await countRows(env.db)).toEqual(before);
+  });
+});
