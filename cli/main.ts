@@ -7,6 +7,7 @@ import { isTesseraError } from '../lib/errors';
 import { evalCommand } from './commands/eval';
 import { generateNucleiCommand } from './commands/generate-nuclei';
 import { generateSceneCommand } from './commands/generate-scene';
+import { generateTrainingDataCommand } from './commands/generate-training-data';
 import { runModelCommand } from './commands/run-model';
 import { segmentCellsCommand } from './commands/segment-cells';
 
@@ -18,6 +19,7 @@ Commands:
   eval --pred <labels> --gt <labels>            instance AP against ground truth
   generate-nuclei --out <img> --labels <gt>     synthetic nuclei volume with ground truth
   generate-scene --out <scene.ply>              synthetic RGB-D scene with instance/class labels
+  generate-training-data --kind nuclei|cells --count <n> --out <dir>  U-Net training volumes + targets
 
 Run 'tessera <command> --help' for a command's options.`;
 
@@ -28,6 +30,7 @@ const COMMANDS: Record<string, Command> = {
   eval: evalCommand,
   'generate-nuclei': generateNucleiCommand,
   'generate-scene': generateSceneCommand,
+  'generate-training-data': generateTrainingDataCommand,
 };
 
 export function exitCodeFor(e: unknown): number {

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs everything the test suite needs on Debian 12 as root. Idempotent: a second run only
 # checks. apt packages: Chromium (Playwright's browser and SwiftShader's Vulkan ICD), PostgreSQL
-# (the scale-out database the tests run against), Debian's scipy/skimage/nibabel (goldens, peers).
+# (the scale-out database the tests run against), Debian's scipy/skimage/nibabel (goldens, peers),
+# python3-torch (the U-Net recipe's export test: training/unet).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-apt_pkgs=(chromium libvulkan1 postgresql python3-scipy python3-skimage python3-nibabel python3-numpy)
+apt_pkgs=(chromium libvulkan1 postgresql python3-scipy python3-skimage python3-nibabel python3-numpy python3-torch)
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -1,0 +1,85 @@
+"""Validation for training runs (a proxy; the project's own numbers come from `tessera eval`).
+
+The network runs on the whole validation volume at once (padded with zeros to a multiple of
+2**depth), BN in eval mode. Instances from the two heads (p = foreground probability, q = second
+head):
+- distance mode (nuclei): seeds = connected components of {p > 0.5 and q > 0.5}; watershed on −q
+  inside {p > 0.5};
+- boundary mode (cells, PlantSeg-style): seeds = local maxima (min distance 3 voxels) of the distance
+  transform of {q < 0.5}; watershed on q inside {p > 0.5}.
+AP@0.5 = TP / (TP + FP + FN), a match is IoU > 0.5 (lib/metrics instanceAP's definition).
+"""
+import numpy as np
+import torch
+from scipy import ndimage
+from skimage.feature import peak_local_max
+from skimage.segmentation import watershed
+
+
+def predict(net, image, depth):
+    m = 2 ** depth
+    shape = image.shape
+    padded = np.pad(image, [(0, (-n) % m) for n in shape])
+    with torch.no_grad():
+        f, b = net(torch.from_numpy(padded)[None, None])
+    p = torch.sigmoid(f)[0, 0].numpy()[: shape[0], : shape[1], : shape[2]]
+    q = torch.sigmoid(b)[0, 0].numpy()[: shape[0], : shape[1], : shape[2]]
+    return p, q
+
+
+def instances(p, q, mode, spacing=(1.0, 1.0, 1.0), min_seed=8, min_size=20):
+    fg = p > 0.5
+    if mode == 'boundary':
+        dt = ndimage.distance_transform_edt(fg & (q < 0.5), sampling=spacing)
+        peaks = peak_local_max(dt, min_distance=3, labels=fg.astype(np.int32), exclude_border=False)
+        seeds = np.zeros(p.shape, dtype=np.int32)
+        seeds[tuple(peaks.T)] = np.arange(1, len(peaks) + 1)
+        lab = watershed(q, seeds, mask=fg)
+        if lab.max():
+            sizes = np.bincount(lab.ravel())
+            lab[(sizes < min_size)[lab]] = 0
+        return lab
+    seeds, n = ndimage.label(fg & (q > 0.5))
+    if n:
+        sizes = np.bincount(seeds.ravel())
+        small = sizes < min_seed
+        small[0] = False
+        seeds[small[seeds]] = 0
+    lab = watershed(-q, seeds, mask=fg)
+    if lab.max():
+        sizes = np.bincount(lab.ravel())
+        lab[(sizes < min_size)[lab]] = 0
+    return lab
+
+
+def ap_at(pred, gt, t=0.5):
+    pred = pred.ravel().astype(np.int64)
+    gt = gt.ravel().astype(np.int64)
+    np_ = int(pred.max()) + 1
+    ps = np.bincount(pred, minlength=np_)
+    gs = np.bincount(gt)
+    both = (pred > 0) & (gt > 0)
+    pairs, inter = np.unique(pred[both] * (int(gt.max()) + 1) + gt[both], return_counts=True)
+    pi, gi = pairs // (int(gt.max()) + 1), pairs % (int(gt.max()) + 1)
+    iou = inter / (ps[pi] + gs[gi] - inter)
+    ok = iou > t  # IoU > 0.5 matches are unique on both sides
+    tp = int(ok.sum())
+    n_pred = int((ps[1:] > 0).sum())
+    n_gt = int((gs[1:] > 0).sum())
+    fp, fn = n_pred - tp, n_gt - tp
+    return tp / max(1, tp + fp + fn)
+
+
+def evaluate(net, sample, mode, depth):
+    net.eval()
+    p, q = predict(net, sample.image, depth)
+    fg = sample.foreground.astype(bool)
+    dice = 2 * np.logical_and(p > 0.5, fg).sum() / max(1, (p > 0.5).sum() + fg.sum())
+    if mode == 'boundary':
+        tb = sample.boundary.astype(bool)
+        sdice = 2 * np.logical_and(q > 0.5, tb).sum() / max(1, (q > 0.5).sum() + tb.sum())
+        second = {'boundary_dice': float(sdice)}
+    else:
+        second = {'distance_l1_fg': float(np.abs(q - sample.distance)[fg].mean()) if fg.any() else 0.0}
+    lab = instances(p, q, mode, sample.spacing)
+    return {'fg_dice': float(dice), **second, 'ap50': ap_at(lab, sample.labels), 'pred_instances': int(len(np.unique(lab)) - 1)}

@@ -1,0 +1,62 @@
+"""A small 3-D U-Net with two heads (foreground logit, boundary-or-distance logit).
+
+Encoder: `depth` levels of [Conv3d 3³ → BN → ReLU] × 2 with MaxPool 2³ between; decoder: ConvTranspose
+2³ stride 2, concat skip, [Conv3d → BN → ReLU] × 2; two 1×1×1 heads. Only ops the Tessera engine runs
+(Conv (+BN folded, ReLU fused), MaxPool, ConvTranspose, Concat, Sigmoid, Sub, Mul). Input sizes
+must be multiples of 2**depth per axis. base=8, depth=3: 0.36 M parameters (1.4 MB fp32).
+"""
+import torch
+from torch import nn
+
+
+def block(cin, cout):
+    return nn.Sequential(
+        nn.Conv3d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm3d(cout), nn.ReLU(inplace=True),
+        nn.Conv3d(cout, cout, 3, padding=1, bias=False), nn.BatchNorm3d(cout), nn.ReLU(inplace=True),
+    )
+
+
+class UNet3D(nn.Module):
+    def __init__(self, base=8, depth=3):
+        super().__init__()
+        ch = [base * 2 ** i for i in range(depth + 1)]
+        self.depth = depth
+        self.enc = nn.ModuleList([block(1, ch[0])] + [block(ch[i - 1], ch[i]) for i in range(1, depth + 1)])
+        self.pool = nn.MaxPool3d(2)
+        self.up = nn.ModuleList([nn.ConvTranspose3d(ch[i + 1], ch[i], 2, stride=2) for i in range(depth)])
+        self.dec = nn.ModuleList([block(2 * ch[i], ch[i]) for i in range(depth)])
+        self.head_fg = nn.Conv3d(ch[0], 1, 1)
+        self.head_b = nn.Conv3d(ch[0], 1, 1)
+
+    def forward(self, x):
+        skips = []
+        for i in range(self.depth):
+            x = self.enc[i](x)
+            skips.append(x)
+            x = self.pool(x)
+        x = self.enc[self.depth](x)
+        for i in reversed(range(self.depth)):
+            x = self.dec[i](torch.cat([self.up[i](x), skips[i]], dim=1))
+        return self.head_fg(x), self.head_b(x)
+
+
+class ClassProbabilities(nn.Module):
+    """The exported graph: [P(background), P(fg)·(1 − q), P(fg)·q] with q = sigmoid(second head).
+
+    Class 1 = instance interior (boundary mode) or rim (distance mode); class 2 = boundary / core.
+    The argmax is a 3-class map; p_fg = 1 − ch0 and q = ch2 / (ch1 + ch2) are recoverable.
+    """
+
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x):
+        f, b = self.net(x)
+        p = torch.sigmoid(f)
+        q = torch.sigmoid(b)
+        return torch.cat([1 - p, p * (1 - q), p * q], dim=1)
+
+
+def count_parameters(m):
+    return sum(p.numel() for p in m.parameters())

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Retrain one bundled U-Net from scratch: generate data → train → export (ONNX + card, engine-checked).
+#   training/unet/retrain.sh nuclei|cells [iters] [out-dir]
+# Env: SEED (default 1), COUNT (generated volumes; default 120 nuclei / 80 cells), THREADS (default 2),
+#      DATA (generated-data folder; default /tmp/tessera-train/<kind>).
+set -euo pipefail
+KIND=${1:?usage: retrain.sh nuclei|cells [iters] [out-dir]}
+ITERS=${2:-4000}
+OUT=${3:-training/unet/runs/$KIND}
+SEED=${SEED:-1}
+THREADS=${THREADS:-2}
+if [ "$KIND" = nuclei ]; then COUNT=${COUNT:-120}; else COUNT=${COUNT:-80}; fi
+DATA=${DATA:-/tmp/tessera-train/$KIND}
+cd "$(dirname "$0")/../.."
+if [ ! -f "$DATA/manifest.json" ]; then
+  npx tessera generate-training-data --kind "$KIND" --count "$COUNT" --out "$DATA" --seed "$SEED"
+fi
+/usr/bin/python3 training/unet/train.py --kind "$KIND" --data "$DATA" --out "$OUT" --iters "$ITERS" --seed "$SEED" --threads "$THREADS"
+/usr/bin/python3 training/unet/export.py --checkpoint "$OUT/best.pt" --out "$OUT/export"
