@@ -7,7 +7,7 @@
  * query r 0.1 k 32, group, shared MLP 3→64→64→128, max-pool). Points uniform in the unit cube
  * (seeded). Times: best of `reps` (wall, and process CPU time); GPU after one warm-up call.
  *
- *   npx tsx bench/pointnet.ts [--reps=3] [--gpu-reps=1] [--no-gpu] [--no-python] [--torch-threads=2]
+ *   npx tsx bench/pointnet.ts [--reps=3] [--gpu-reps=1] [--no-gpu] [--no-python] [--torch-threads=2] [--python=/usr/bin/python3]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,6 +21,7 @@ const gpuReps = Number(args.find((a) => a.startsWith('--gpu-reps='))?.slice(11) 
 const noGpu = args.includes('--no-gpu');
 const noPython = args.includes('--no-python');
 const torchThreads = Number(args.find((a) => a.startsWith('--torch-threads='))?.slice(16) ?? 2);
+const python = args.find((a) => a.startsWith('--python='))?.slice(9) ?? '/usr/bin/python3';
 
 function cloud(n: number, seed: number): Float32Array {
   let a = seed >>> 0;
@@ -126,7 +127,7 @@ if (!noPython) {
       f32(`b${i + 1}.f32`, l.bias);
     });
     const script = join(process.cwd(), 'bench/peer/pointnet_torch.py');
-    const py = spawnSync('/usr/bin/python3', [script, dir, String(reps), String(torchThreads)], { encoding: 'utf8' });
+    const py = spawnSync(python, [script, dir, String(reps), String(torchThreads)], { encoding: 'utf8' });
     if (py.status !== 0) throw new Error(`torch peer failed (apt-get install -y python3-torch?): ${py.stderr}`);
     const res = JSON.parse(readFileSync(join(dir, 'torch.json'), 'utf8'));
     torchVersion = `torch ${res.torch} (${res.threads} threads), numpy ${res.numpy}, python ${res.python}`;
