@@ -1,5 +1,5 @@
 /**
- * `tessera run-model --model <file.onnx> <input.nii[.gz]> --out <labels.nii.gz> [--card card.json]
+ * `tessera run-model --model <file.onnx | registry ref> <input.nii[.gz]> --out <labels.nii.gz> [--card card.json]
  *   [--device auto|cpu|gpu|ort] [--axis-order file|xyz|zyx] [--json stats.json]`
  *
  * Runs an ONNX segmentation network on a NIfTI volume (server/inference/run-model-on-volume.ts:
@@ -12,12 +12,14 @@
  * onnxruntime-node; cpu / ort = onnxruntime-node (CPU). The runner, device, adapter, delegated
  * node count, tiles and time are printed and written to --json.
  *
- * `--model` takes a file path ending in .onnx. Registry ids (models stored on the workstation) need
- * the workstation's database, which the CLI does not open: anything else is a usage error (exit 2).
+ * `--model` takes a file path ending in .onnx, or a registry reference — id, name@version or name —
+ * resolved in the workstation's database (readModel); the registered card is used unless --card is
+ * given. An unknown reference is a usage error (exit 2).
  */
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
-import { ArgumentError, FormatError } from '../../lib/errors';
+import { ArgumentError, FormatError, isTesseraError } from '../../lib/errors';
 import { writeLabelNifti } from '../../lib/formats/nifti';
 import { AxisOrderSchema, type ModelCard, defaultCard, parseModelCard } from '../../lib/model/card';
 import { runModelOnVolume } from '../../server/inference/run-model-on-volume';
@@ -26,12 +28,13 @@ import { parse, requireString } from '../args';
 import { acquireCliGpu } from '../gpu';
 import { readBytes, readNiftiFile, wantsGzip, writeBytes } from '../io';
 
-export const RUN_MODEL_HELP = `Usage: tessera run-model --model <model.onnx> <input.nii[.gz]> --out <labels.nii.gz> [options]
+export const RUN_MODEL_HELP = `Usage: tessera run-model --model <model.onnx | id | name[@version]> <input.nii[.gz]> --out <labels.nii.gz> [options]
 
 Run an ONNX segmentation model (e.g. MeshNet) on a volume; writes the class label map on the input grid.
 
 Options:
-  --model <file.onnx>          the model (registry ids need the workstation's database: not in the CLI)
+  --model <file.onnx | ref>    the model: an .onnx file, or a registry id / name / name@version
+                               (the workstation's database: DATABASE_URL, as for npm start)
   --out <file>                 class label NIfTI to write (required; .gz = gzip)
   --card <card.json>           model card (normalisation, axis order, spacing, classes); default:
                                min-max to [0,1], axis order 'file', native grid, argmax over channels
@@ -47,15 +50,33 @@ function resolveDevice(v: string): InferenceDevice {
   throw new ArgumentError(`--device must be auto, cpu, gpu or ort, got '${v}'`, { where: '--device' });
 }
 
-/** Reads the model file; anything but a .onnx path is a registry id, which needs the database. */
-function readModel(arg: string): Uint8Array {
-  if (!/\.onnx$/i.test(arg)) {
-    throw new ArgumentError(`'${arg}' is not an .onnx file; registry ids need the workstation's database, which the CLI does not open`, {
-      where: '--model',
-      hint: 'Give the path of an .onnx file (download a registered model from the workstation first).',
-    });
+/**
+ * The model bytes and card: a path ending in .onnx (or an existing file) is read as is; anything
+ * else is a registry reference (id, name@version or name = latest version) looked up in the
+ * workstation's database and blob store (DATABASE_URL, TESSERA_DATA_DIR / TESSERA_BLOB_DIR — the
+ * same settings `npm start` uses; pending migrations are applied first).
+ */
+async function readModel(arg: string): Promise<{ bytes: Uint8Array; card: ModelCard | null; from: string }> {
+  if (/\.onnx$/i.test(arg) || existsSync(arg)) return { bytes: readBytes(arg), card: null, from: arg };
+  const { getEnv } = await import('../../server/env');
+  const { migrate } = await import('../../server/db/migrate');
+  const { getServerDeps } = await import('../../server/startup/deps');
+  const { findModel } = await import('../../server/services/models');
+  const url = getEnv().DATABASE_URL;
+  await migrate(url);
+  const deps = getServerDeps();
+  try {
+    const model = await findModel(deps, arg);
+    const bytes = await deps.blobs.get(model.sha256);
+    return { bytes, card: parseModelCard(model.card, `registry model ${model.name}@${model.version}`), from: `registry ${model.name}@${model.version} (${model.id})` };
+  } catch (e) {
+    if (isTesseraError(e) && e.code === 'NOT_FOUND') {
+      throw new ArgumentError(`no model '${arg}' in the registry at ${url}`, { where: '--model', hint: 'Give an .onnx path, or a registry id / name / name@version (see the workstation\'s Models page).' });
+    }
+    throw e;
+  } finally {
+    await deps.db.$disconnect();
   }
-  return readBytes(arg);
 }
 
 function readCard(path: string): ModelCard {
@@ -96,8 +117,9 @@ export async function runModelCommand(argv: string[], log: (s: string) => void):
     if (!r.success) throw new ArgumentError(`--axis-order must be file, xyz or zyx, got '${values['axis-order']}'`, { where: '--axis-order' });
     axisOrder = r.data;
   }
-  const bytes = readModel(modelArg);
-  let card = typeof values.card === 'string' ? readCard(values.card) : defaultCard(basename(modelArg).replace(/\.onnx$/i, ''));
+  const model = await readModel(modelArg);
+  const bytes = model.bytes;
+  let card = typeof values.card === 'string' ? readCard(values.card) : (model.card ?? defaultCard(basename(modelArg).replace(/\.onnx$/i, '')));
   if (card.sha256) {
     const got = createHash('sha256').update(bytes).digest('hex');
     if (got !== card.sha256) {

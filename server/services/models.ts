@@ -281,6 +281,21 @@ export async function getModel(deps: ServiceDeps, id: string): Promise<ModelSumm
   return toModelSummary(m);
 }
 
+/**
+ * A registered model by reference: its id, `name@version`, or `name` (the most recently registered
+ * version). NOT_FOUND names what was looked up.
+ */
+export async function findModel(deps: ServiceDeps, ref: string): Promise<ModelSummary> {
+  const byId = await deps.db.model.findUnique({ where: { id: ref } });
+  if (byId) return toModelSummary(byId);
+  const at = ref.lastIndexOf('@');
+  const m = at > 0
+    ? await deps.db.model.findUnique({ where: { name_version: { name: ref.slice(0, at), version: ref.slice(at + 1) } } })
+    : await deps.db.model.findFirst({ where: { name: ref }, orderBy: { createdAt: 'desc' } });
+  if (!m) throw notFound('model', ref);
+  return toModelSummary(m);
+}
+
 /** The ONNX bytes of a registered model (and its row). */
 export async function getModelBytes(deps: ServiceDeps, id: string): Promise<{ model: ModelSummary; bytes: Uint8Array }> {
   const model = await getModel(deps, id);

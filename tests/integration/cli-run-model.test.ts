@@ -154,7 +154,7 @@ describe('tessera run-model', () => {
     expect(Array.from(gpu.labels as ArrayLike<number>)).toEqual(want);
   });
 
-  it('--device gpu without an adapter exits 2 with one line; a registry id needs the database (exit 2)', () => {
+  it('--device gpu without an adapter exits 2 with one line; an unknown registry reference exits 2', () => {
     const out = join(dir, 'none.nii.gz');
     const r = tessera(['run-model', '--model', GWM, crop32.path, '--out', out, '--device', 'gpu'], { VK_ICD_FILENAMES: NO_ICD });
     expect(r.code).toBe(2);
@@ -163,9 +163,37 @@ describe('tessera run-model', () => {
     expect(lines[0]).toMatch(/^error: no WebGPU adapter found \(VK_ICD_FILENAMES=\/nonexistent\/tessera-no-such-icd\.json\)/);
     expect(r.out).toBe('');
     expect(existsSync(out)).toBe(false);
-    const reg = tessera(['run-model', '--model', 'meshnet-gwm@1', crop32.path, '--out', out]);
+    const data = join(dir, 'empty-ws');
+    const reg = tessera(['run-model', '--model', 'meshnet-gwm@1', crop32.path, '--out', out], { DATABASE_URL: `file:${join(data, 'db.sqlite')}`, TESSERA_DATA_DIR: data });
     expect(reg.code).toBe(2);
-    expect(errorLines(reg.err)).toEqual([expect.stringMatching(/^error: 'meshnet-gwm@1' is not an \.onnx file; registry ids need the workstation's database/)]);
+    expect(errorLines(reg.err)).toEqual([expect.stringMatching(/^error: no model 'meshnet-gwm@1' in the registry at file:/)]);
     expect(existsSync(out)).toBe(false);
+  });
+
+  it('--model takes a registry reference (id, name@version, name): the registered bytes and card are used', async () => {
+    const { migrate } = await import('@/server/db/migrate');
+    const { createDb } = await import('@/server/db/client');
+    const { LocalBlobStore } = await import('@/server/blob');
+    const { registerModel } = await import('@/server/services/models');
+    const { volumeCard, GWM_CLASS_NAMES } = await import('./model-cards');
+    const data = join(dir, 'ws');
+    const url = `file:${join(data, 'db.sqlite')}`;
+    await migrate(url);
+    const db = createDb(url);
+    const card = volumeCard({ name: 'gwm-cli', version: '2', licence: 'BSD-2', normalisation: { kind: 'minmax' }, minInstanceVoxels: 10, classes: GWM_CLASS_NAMES.map((n, i) => [n, ['#000000', '#ffffff', '#808080'][i]] as [string, string]) });
+    const { id } = await registerModel({ db, blobs: new LocalBlobStore(join(data, 'blobs')) }, new Uint8Array(readFileSync(GWM)), card);
+    await db.$disconnect();
+    const env = { DATABASE_URL: url, TESSERA_DATA_DIR: data };
+    const byFile = join(dir, 'gwm-file.nii.gz');
+    writeFileSync(join(dir, 'gwm-card.json'), JSON.stringify(card));
+    expect(tessera(['run-model', '--model', GWM, '--card', join(dir, 'gwm-card.json'), crop32.path, '--out', byFile, '--device', 'ort']).code).toBe(0);
+    const want = Array.from(readNifti(readFileSync(byFile)).volume.data as ArrayLike<number>);
+    for (const ref of [id, 'gwm-cli@2', 'gwm-cli']) {
+      const out = join(dir, `gwm-${ref.replace(/[^a-z0-9]/gi, '_')}.nii.gz`);
+      const r = tessera(['run-model', '--model', ref, crop32.path, '--out', out, '--device', 'ort'], env);
+      expect(r.code, r.err).toBe(0);
+      expect(r.out).toMatch(/runner: onnxruntime-node/);
+      expect(Array.from(readNifti(readFileSync(out)).volume.data as ArrayLike<number>)).toEqual(want);
+    }
   });
 });
