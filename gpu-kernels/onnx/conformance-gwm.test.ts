@@ -33,6 +33,7 @@ describe('MeshNet GWM conformance vs onnxruntime-node', () => {
       `conv paths ${JSON.stringify(stats.convPaths)}; peak ${(stats.peakBytes! / 2 ** 20).toFixed(1)} MiB (naive ${(stats.naiveBytes! / 2 ** 20).toFixed(1)} MiB)`);
     expect(agree).toBeGreaterThanOrEqual(0.999);
     expect(stats.delegated).toBe(0);
+    expect(stats.adapter).toMatch(/\S/); // the adapter that ran it is recorded (runner: this engine)
     expect(stats.gpuNodes).toBe(10); // 10 Conv with fused Relu
     // two 5-channel activations + input + 3-channel output
     expect(stats.peakBytes).toBeLessThanOrEqual(96 ** 3 * 4 * (5 + 5 + 1 + 3));

@@ -27,5 +27,6 @@ describe('model18cls conformance vs onnxruntime-node', () => {
       `agreement ${(100 * agree).toFixed(4)} %, max |Δlogit| ${maxErr.toExponential(2)}, delegated ${stats.delegated}`);
     expect(agree).toBeGreaterThanOrEqual(0.999);
     expect(stats.delegated).toBe(0);
+    expect(stats.adapter).toMatch(/\S/); // the adapter that ran it is recorded (runner: this engine)
   });
 });
