@@ -9,18 +9,20 @@ import { GpuLimitsError } from '../runtime/errors';
 export const F32_MAX_WGSL = '0x1.fffffep+127f';
 
 /**
- * WGSL: `fn sqdist(ax, ay, az, bx, by, bz) -> f32` = ((dx·dx + dy·dy) + dz·dz), every step f32.
- * (Implementations could contract a·b + c into an FMA; the tests pin bit equality with the twin on
- * the adapter present.)
+ * WGSL: `fn sqdist(ax, ay, az, bx, by, bz, opaque) -> f32` = ((dx·dx + dy·dy) + dz·dz), every step
+ * f32, bit-equal to the twin's `dist2` on every driver. Drivers may contract a·b + c into one fused
+ * multiply-add (the NVIDIA Vulkan driver does: FPS 100k → 4096 then diverged from the twin), so
+ * each product is passed through `bitcast(… | opaque)` with `opaque` a uniform the host sets to 0:
+ * the compiler cannot prove it zero, must round the product to f32 first, and cannot fuse.
  */
 export const SQDIST_WGSL = /* wgsl */ `
-fn sqdist(ax: f32, ay: f32, az: f32, bx: f32, by: f32, bz: f32) -> f32 {
+fn sqdist(ax: f32, ay: f32, az: f32, bx: f32, by: f32, bz: f32, opaque: u32) -> f32 {
   let dx = ax - bx;
   let dy = ay - by;
   let dz = az - bz;
-  let xx = dx * dx;
-  let yy = dy * dy;
-  let zz = dz * dz;
+  let xx = bitcast<f32>(bitcast<u32>(dx * dx) | opaque);
+  let yy = bitcast<f32>(bitcast<u32>(dy * dy) | opaque);
+  let zz = bitcast<f32>(bitcast<u32>(dz * dz) | opaque);
   return (xx + yy) + zz;
 }`;
 

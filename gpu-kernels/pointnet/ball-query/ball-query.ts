@@ -32,7 +32,7 @@ export async function ballQueryGpu(ctx: GpuContext, positions: Float32Array, n: 
   const cen = ctx.upload(coords, 'bq.centres');
   const out = ctx.storage(4 * m * k, 'bq.idx');
   const cnt = ctx.storage(4 * m, 'bq.counts');
-  const u = ctx.uniform(words([n, m, k, r2], [3]), 'bq.params');
+  const u = ctx.uniform(words([n, m, k, r2, 0], [3]), 'bq.params');
   try {
     const bg = ctx.bindGroup(pipe, [
       { buffer: pos, size: 12 * n },

@@ -9,7 +9,7 @@ import { SQDIST_WGSL } from '../common';
 export function ballQueryWgsl(workgroupSize: number): string {
   const wg = workgroupSize;
   return /* wgsl */ `
-struct Params { n: u32, m: u32, k: u32, r2: f32 }
+struct Params { n: u32, m: u32, k: u32, r2: f32, zero: u32 }
 @group(0) @binding(0) var<storage, read> pos: array<f32>;
 @group(0) @binding(1) var<storage, read> centres: array<f32>;
 @group(0) @binding(2) var<storage, read_write> idx: array<u32>;
@@ -28,7 +28,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   let o = j * k;
   var cnt = 0u;
   for (var i = 0u; i < P.n && cnt < k; i++) {
-    let d = sqdist(pos[3u * i], pos[3u * i + 1u], pos[3u * i + 2u], cx, cy, cz);
+    let d = sqdist(pos[3u * i], pos[3u * i + 1u], pos[3u * i + 2u], cx, cy, cz, P.zero);
     if (d < P.r2) {
       if (cnt == 0u) {
         for (var l = 0u; l < k; l++) { idx[o + l] = i; }

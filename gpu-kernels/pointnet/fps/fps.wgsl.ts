@@ -9,7 +9,7 @@ import { F32_MAX_WGSL, SQDIST_WGSL } from '../common';
 export function fpsWgsl(workgroupSize: number): string {
   const wg = workgroupSize;
   return /* wgsl */ `
-struct Params { n: u32, count: u32, start: u32, pad: u32 }
+struct Params { n: u32, count: u32, start: u32, zero: u32 }
 @group(0) @binding(0) var<storage, read> pos: array<f32>;
 @group(0) @binding(1) var<storage, read_write> temp: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<u32>;
@@ -35,7 +35,7 @@ fn main(@builtin(local_invocation_index) lid: u32) {
     var best = -1.0;
     var arg = 0u;
     for (var i = lid; i < n; i += ${wg}u) {
-      let d = sqdist(pos[3u * i], pos[3u * i + 1u], pos[3u * i + 2u], cx, cy, cz);
+      let d = sqdist(pos[3u * i], pos[3u * i + 1u], pos[3u * i + 2u], cx, cy, cz, P.zero);
       var t = temp[i];
       if (d < t) {
         t = d;

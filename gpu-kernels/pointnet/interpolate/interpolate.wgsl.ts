@@ -9,7 +9,7 @@ import { F32_MAX_WGSL, SQDIST_WGSL } from '../common';
 export function interpolateWgsl(workgroupSize: number): string {
   const wg = workgroupSize;
   return /* wgsl */ `
-struct Params { n: u32, m: u32, c: u32, pad: u32 }
+struct Params { n: u32, m: u32, c: u32, zero: u32 }
 @group(0) @binding(0) var<storage, read> unknown: array<f32>;
 @group(0) @binding(1) var<storage, read> known: array<f32>;
 @group(0) @binding(2) var<storage, read> feat: array<f32>;
@@ -33,7 +33,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   var i2 = 0u;
   var i3 = 0u;
   for (var q = 0u; q < P.m; q++) {
-    let d = sqdist(known[3u * q], known[3u * q + 1u], known[3u * q + 2u], ux, uy, uz);
+    let d = sqdist(known[3u * q], known[3u * q + 1u], known[3u * q + 2u], ux, uy, uz, P.zero);
     if (d < b1) {
       b3 = b2; i3 = i2;
       b2 = b1; i2 = i1;
