@@ -10,11 +10,13 @@ import { generateSceneCommand } from './commands/generate-scene';
 import { generateTrainingDataCommand } from './commands/generate-training-data';
 import { runModelCommand } from './commands/run-model';
 import { segmentCellsCommand } from './commands/segment-cells';
+import { segmentPointsCommand } from './commands/segment-points';
 
 export const HELP = `Usage: tessera <command> [options]
 
 Commands:
   segment-cells <input> --out <labels.nii.gz>   classical nuclei/cell instance segmentation
+  segment-points <in.ply|pcd|las|xyz> --out <labeled.ply>  PointNet++ per-point instance segmentation
   run-model --model <m.onnx> <input> --out <labels.nii.gz>  run an ONNX segmentation model
   eval --pred <labels> --gt <labels>            instance AP against ground truth
   generate-nuclei --out <img> --labels <gt>     synthetic nuclei volume with ground truth
@@ -26,6 +28,7 @@ Run 'tessera <command> --help' for a command's options.`;
 type Command = (argv: string[], log: (s: string) => void) => Promise<number>;
 const COMMANDS: Record<string, Command> = {
   'segment-cells': segmentCellsCommand,
+  'segment-points': segmentPointsCommand,
   'run-model': runModelCommand,
   eval: evalCommand,
   'generate-nuclei': generateNucleiCommand,

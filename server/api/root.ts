@@ -2,6 +2,7 @@
 import 'server-only';
 import { instancesRouter } from './routers/instances';
 import { modelsRouter } from './routers/models';
+import { pointcloudsRouter } from './routers/pointclouds';
 import { runsRouter } from './routers/runs';
 import { studiesRouter } from './routers/studies';
 import { createCallerFactory, router } from './trpc';
@@ -11,6 +12,7 @@ export const appRouter = router({
   runs: runsRouter,
   instances: instancesRouter,
   models: modelsRouter,
+  pointclouds: pointcloudsRouter,
 });
 
 export type AppRouter = typeof appRouter;

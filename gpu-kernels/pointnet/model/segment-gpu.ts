@@ -1,0 +1,43 @@
+/// <reference types="@webgpu/types" />
+/**
+ * `segmentPointsGpu`: the GPU version of `lib/pointnet/model/segment.ts` `segmentPoints`. On the GPU:
+ * the input FPS (fpsGpu), the network (runNetworkGpu) and the 3-NN of every band point among the
+ * input points (threeInterpolateGpu). On the CPU, shared with the twin: support-plane fit, height
+ * band, the clustering of the shifted points (radius-connected components, union-find over a grid)
+ * and the label propagation — so the two paths differ only where the network's f32 sums do.
+ */
+import type { PointCloud } from '../../../lib/formats/pointcloud/types';
+import { prepareBand, selectInput } from '../../../lib/pointnet/model/prepare';
+import {
+  bandPoints, checkCloud, checkSegmentOptions, prepareOptions, propagate, sampleInstances,
+  type PointNetModel, type PointSegmentation, type SegmentPointsOptions,
+} from '../../../lib/pointnet/model/segment';
+import type { GpuContext } from '../../runtime/device';
+import { fpsGpu } from '../fps/fps';
+import { threeInterpolateGpu } from '../interpolate/interpolate';
+import { runNetworkGpu } from './network-gpu';
+
+export async function segmentPointsGpu(ctx: GpuContext, cloud: PointCloud, model: PointNetModel, opts: SegmentPointsOptions = {}): Promise<PointSegmentation> {
+  checkCloud(cloud);
+  const cp = checkSegmentOptions(model.card, opts);
+  const timings: Record<string, number> = {};
+  let t = performance.now();
+  const lap = (k: string) => {
+    const now = performance.now();
+    timings[k] = now - t;
+    t = now;
+  };
+  const band = prepareBand(cloud, prepareOptions(model.card));
+  const sel = await fpsGpu(ctx, band.bandPoints, band.bandPoints.length / 3, band.inputCount, 0);
+  const prep = selectInput(band, sel);
+  lap('prepare');
+  const net = await runNetworkGpu(ctx, model.card, model.weights, prep.input, prep.nInput);
+  lap('network');
+  const sample = sampleInstances(model.card, prep, net, cp);
+  lap('cluster');
+  const pts = bandPoints(prep);
+  const nn = await threeInterpolateGpu(ctx, pts, pts.length / 3, prep.input, prep.nInput, net.probs, net.classes);
+  const out = propagate(model.card, prep, net, sample, nn);
+  lap('propagate');
+  return { ...out, sampled: { count: prep.nInput, instance: sample.instance, classIds: sample.classIds }, frame: prep.frame, timings };
+}
