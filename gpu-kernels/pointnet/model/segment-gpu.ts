@@ -9,7 +9,7 @@
 import type { PointCloud } from '../../../lib/formats/pointcloud/types';
 import { prepareBand, selectInput } from '../../../lib/pointnet/model/prepare';
 import {
-  bandPoints, checkCloud, checkSegmentOptions, prepareOptions, propagate, sampleInstances,
+  bandPoints, checkCloud, checkSegmentOptions, prepareOptions, propagate, sampleInstances, stageTimer,
   type PointNetModel, type PointSegmentation, type SegmentPointsOptions,
 } from '../../../lib/pointnet/model/segment';
 import type { GpuContext } from '../../runtime/device';
@@ -20,13 +20,7 @@ import { runNetworkGpu } from './network-gpu';
 export async function segmentPointsGpu(ctx: GpuContext, cloud: PointCloud, model: PointNetModel, opts: SegmentPointsOptions = {}): Promise<PointSegmentation> {
   checkCloud(cloud);
   const cp = checkSegmentOptions(model.card, opts);
-  const timings: Record<string, number> = {};
-  let t = performance.now();
-  const lap = (k: string) => {
-    const now = performance.now();
-    timings[k] = now - t;
-    t = now;
-  };
+  const { timings, lap } = stageTimer();
   const band = prepareBand(cloud, prepareOptions(model.card));
   const sel = await fpsGpu(ctx, band.bandPoints, band.bandPoints.length / 3, band.inputCount, 0);
   const prep = selectInput(band, sel);

@@ -201,17 +201,25 @@ export function bandPoints(prep: PreparedCloud): Float32Array {
   return out;
 }
 
+/** Per-stage wall times: `lap(name)` records the time since the previous lap (or the start). */
+export function stageTimer(): { timings: Record<string, number>; lap: (stage: string) => void } {
+  const timings: Record<string, number> = {};
+  let t = performance.now();
+  return {
+    timings,
+    lap: (stage) => {
+      const now = performance.now();
+      timings[stage] = now - t;
+      t = now;
+    },
+  };
+}
+
 /** The whole pipeline on the CPU twins. */
 export function segmentPoints(cloud: PointCloud, model: PointNetModel, opts: SegmentPointsOptions = {}): PointSegmentation {
   checkCloud(cloud);
   const cp = checkSegmentOptions(model.card, opts);
-  const timings: Record<string, number> = {};
-  let t = performance.now();
-  const lap = (k: string) => {
-    const now = performance.now();
-    timings[k] = now - t;
-    t = now;
-  };
+  const { timings, lap } = stageTimer();
   const prep = prepareCloud(cloud, prepareOptions(model.card));
   lap('prepare');
   const net = runNetwork(model.card, model.weights, prep.input, prep.nInput);
