@@ -15,7 +15,7 @@ import {
 import { createVolumeStudyFromUpload, deleteStudy, getStudy } from '@/server/services/studies';
 import { listInstances } from '@/server/services/instances';
 import { DEMO_POINTCLOUD_NAME, seedDemoPointCloud } from '@/server/demo/seed';
-import { decodePointsPayload, encodePointsPayload } from '@/app/_components/pointcloud/points-format';
+import { decodePointsPayload, encodePointsPayload } from '@/lib/formats/pointcloud/points-format';
 import { blobFiles, countRows, smallNifti, sqliteEnv, type TestEnv } from './helpers';
 
 let env: TestEnv;

@@ -14,7 +14,7 @@ import { isTesseraError } from '@/lib/errors';
 import { readPly, readPointCloud, writePly, type PointCloud } from '@/lib/formats/pointcloud';
 import { generateScene } from '@/lib/synth/scenes';
 import { resetEnvForTests } from '@/server/env';
-import { decodePointsPayload } from '@/app/_components/pointcloud/points-format';
+import { decodePointsPayload } from '@/lib/formats/pointcloud/points-format';
 import { sha256Hex } from '@/server/blob/local';
 import refs from '../fixtures/pointcloud/refs.json';
 import { blobFiles, smallNifti, tempDir } from './helpers';

@@ -6,18 +6,21 @@
  * JSON, original file) and the instance table, linked both ways with the 3D view.
  *
  * Data: `GET /api/studies/:id/points?labels=…` (binary, points-format.ts) and
- * `GET /api/studies/:id/instances.json?labels=…`.
+ * `GET /api/studies/:id/instances.json?labels=…`. The Segment panel (SegmentPanel.tsx) runs the
+ * PointNet++ model in the browser or on the server; when its run succeeds the page shows that run's
+ * labels (the viewer panel's `data-labels-run` names the run whose labels are drawn).
  */
 import dynamic from 'next/dynamic';
 import Link from 'next/link';
 import { useCallback, useMemo, useState } from 'react';
-import { useQuery } from '@tanstack/react-query';
-import type { RouterOutputs } from '../trpc';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useTRPC, type RouterOutputs } from '../trpc';
 import { fmtDate } from '../format';
-import { decodePointsPayload, type PointsPayload } from './points-format';
+import { decodePointsPayload, type PointsPayload } from '@/lib/formats/pointcloud/points-format';
 import type { ColourMode, UpAxis } from './colours';
 import type { PointInstanceTable as InstanceTableData } from '@/server/services/pointclouds';
 import PointInstanceTable from './PointInstanceTable';
+import SegmentPanel from './SegmentPanel';
 import type { Vec3 } from './PointCloudViewer';
 import { instanceColorCss } from '@/lib/ui/palette';
 
@@ -66,6 +69,9 @@ export default function PointCloudStudy({ study }: { study: Study }) {
         .sort((a, b) => Date.parse(b.finishedAt ?? b.createdAt) - Date.parse(a.finishedAt ?? a.createdAt)),
     [study.runs],
   );
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const originalFile = study.assets.find((a) => a.role === 'original')?.filename ?? null;
   const [labelChoice, setLabelChoice] = useState<string | null>(null);
   const labels = labelChoice ?? succeeded[0]?.id ?? 'file';
   const q = `labels=${encodeURIComponent(labels)}`;
@@ -121,6 +127,17 @@ export default function PointCloudStudy({ study }: { study: Study }) {
     setHidden(new Set());
   };
 
+  const onRunStarted = useCallback(() => undefined, []);
+  const onRunFinished = useCallback(
+    (runId: string, status: string) => {
+      // the run list of the labels select, then the run's labels in the view and the table
+      void queryClient.invalidateQueries(trpc.studies.get.queryFilter({ id: study.id }));
+      if (status === 'succeeded') changeLabels(runId);
+    },
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [queryClient, trpc, study.id],
+  );
+
   const sourceText = (data?.source ?? table.data?.source) === 'run' ? `run ${labels.slice(0, 10)}…` : data?.source === 'file' ? 'the file (ground truth)' : 'none';
 
   return (
@@ -147,7 +164,7 @@ export default function PointCloudStudy({ study }: { study: Study }) {
       </div>
 
       <div className="viewer-layout">
-        <div className="viewer-panel" data-testid="pc-viewer" data-loaded={data ? 'true' : 'false'} data-labels={data?.source ?? ''}>
+        <div className="viewer-panel" data-testid="pc-viewer" data-loaded={data ? 'true' : 'false'} data-labels={data?.source ?? ''} data-labels-run={data?.source === 'run' ? (table.data?.runId ?? '') : ''}>
           <div className="viewer-toolbar">
             <label>
               Colour by
@@ -251,6 +268,8 @@ export default function PointCloudStudy({ study }: { study: Study }) {
               )}
             </div>
           </section>
+
+          <SegmentPanel studyId={study.id} filename={originalFile} onRunStarted={onRunStarted} onRunFinished={onRunFinished} />
 
           <section className="panel">
             <h2>Labels</h2>

@@ -20,7 +20,7 @@
 import { useEffect, useRef } from 'react';
 import * as THREE from 'three';
 import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
-import type { PointsPayload } from './points-format';
+import type { PointsPayload } from '@/lib/formats/pointcloud/points-format';
 import { fillColours, validPointIndices, visibleIndex, type ColourMode, type UpAxis } from './colours';
 
 export type Vec3 = [number, number, number];

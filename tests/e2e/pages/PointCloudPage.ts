@@ -15,6 +15,16 @@ export class PointCloudPage {
   readonly selected: Locator;
   readonly downloadPly: Locator;
   readonly downloadCsv: Locator;
+  // the Segment panel (SegmentPanel.tsx)
+  readonly viewerPanel: Locator;
+  readonly runOn: Locator;
+  readonly serverDevice: Locator;
+  readonly adapter: Locator;
+  readonly segmentButton: Locator;
+  readonly runProgress: Locator;
+  readonly runStatus: Locator;
+  readonly runDevice: Locator;
+  readonly runDone: Locator;
   constructor(readonly page: Page) {
     this.canvas = page.getByTestId('pc-canvas');
     this.pointSize = page.getByTestId('pc-point-size');
@@ -23,6 +33,31 @@ export class PointCloudPage {
     this.selected = page.getByTestId('pc-selected-instance');
     this.downloadPly = page.getByTestId('pc-download-ply');
     this.downloadCsv = page.getByTestId('pc-download-csv');
+    this.viewerPanel = page.getByTestId('pc-viewer');
+    this.runOn = page.getByTestId('pc-run-on');
+    this.serverDevice = page.getByTestId('pc-server-device');
+    this.adapter = page.getByTestId('pc-webgpu-adapter');
+    this.segmentButton = page.getByTestId('pc-segment-button');
+    this.runProgress = page.getByTestId('pc-run-progress');
+    this.runStatus = page.getByTestId('pc-run-status');
+    this.runDevice = page.getByTestId('pc-run-device');
+    this.runDone = page.getByTestId('pc-run-done');
+  }
+
+  /** Picks "Run on: Browser (WebGPU)" or "Server" (with the server's device). */
+  async runOnChoose(where: 'browser' | 'server', device?: 'auto' | 'cpu' | 'gpu'): Promise<void> {
+    await this.page.getByTestId(`pc-run-on-${where}`).check();
+    await expect(this.runOn).toHaveAttribute('data-run-on', where);
+    if (where === 'server' && device) await this.serverDevice.selectOption(device);
+  }
+
+  /** Waits until the viewer draws the labels of `runId` with `instances` rows in the table. */
+  async waitLabelsOfRun(runId: string, instances: number): Promise<void> {
+    await expect(this.viewerPanel).toHaveAttribute('data-labels-run', runId, { timeout: 60_000 });
+    await expect(this.viewerPanel).toHaveAttribute('data-loaded', 'true');
+    await expect(this.table).toHaveAttribute('data-rows', String(instances));
+    await expect(this.table.locator('tbody tr')).toHaveCount(instances);
+    await this.waitReady();
   }
 
   async goto(studyId: string): Promise<void> {

@@ -1,12 +1,12 @@
 /**
  * GET /api/studies/:id/points[?labels=auto|file|<runId>] — a point-cloud study as the viewer's compact
- * binary (layout in app/_components/pointcloud/points-format.ts: 32-byte header "TPC1", f32 xyz,
+ * binary (layout in lib/formats/pointcloud/points-format.ts: 32-byte header "TPC1", f32 xyz,
  * u8 rgb, i32 instance, i32 class, little-endian, the file's point order). `labels`: 'auto' (default)
  * = the latest succeeded Run's labels, else the file's own; 'file'; or a Run id. The chosen source
  * is also in the `x-tessera-labels` header ("none" | "file" | "run:<id>").
  */
 import { pointCloudRoute } from '@/app/api/_lib/pointcloud-route';
-import { encodePointsPayload } from '@/app/_components/pointcloud/points-format';
+import { encodePointsPayload } from '@/lib/formats/pointcloud/points-format';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
