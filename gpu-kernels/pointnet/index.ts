@@ -5,3 +5,4 @@ export { groupGpu } from './group/group';
 export { interpolateGpu, threeInterpolateGpu, type InterpolateGpuResult } from './interpolate/interpolate';
 export { sharedMlpGpu, sharedMlpMaxPoolGpu } from './shared-mlp/shared-mlp';
 export { setAbstractionGpu } from './set-abstraction/set-abstraction';
+export { meanShiftModesGpu, meanShiftClustersGpu } from './mean-shift/mean-shift';

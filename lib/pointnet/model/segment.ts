@@ -96,8 +96,11 @@ export function checkCloud(cloud: PointCloud): void {
   }
 }
 
-/** Step 3: instances at the input points. */
-export function sampleInstances(card: PointNetCard, prep: PreparedCloud, net: NetworkOutput, cp: ClusterParams): { instance: Int32Array; classIds: Int32Array } {
+/**
+ * Step 3's common part: per input point the class (argmax, ties to the lowest class), the object
+ * (non-background) points and their positions shifted by the predicted offsets (f32).
+ */
+export function shiftedObjectPoints(card: PointNetCard, prep: PreparedCloud, net: NetworkOutput): { classIds: Int32Array; objIdx: number[]; shifted: Float32Array } {
   const n = prep.nInput, C = net.classes;
   const bg = new Set(card.backgroundClasses);
   const classIds = new Int32Array(n);
@@ -112,12 +115,23 @@ export function sampleInstances(card: PointNetCard, prep: PreparedCloud, net: Ne
   objIdx.forEach((i, j) => {
     for (let a = 0; a < 3; a++) shifted[3 * j + a] = prep.input[3 * i + a] + net.offsets[3 * i + a];
   });
+  return { classIds, objIdx, shifted };
+}
+
+/** Instance id per input point from the cluster label of each object point. */
+export function instancesOfObjects(n: number, objIdx: number[], labels: Int32Array): Int32Array {
+  const instance = new Int32Array(n);
+  objIdx.forEach((i, j) => (instance[i] = labels[j]));
+  return instance;
+}
+
+/** Step 3: instances at the input points (clustering on the CPU). */
+export function sampleInstances(card: PointNetCard, prep: PreparedCloud, net: NetworkOutput, cp: ClusterParams): { instance: Int32Array; classIds: Int32Array } {
+  const { classIds, objIdx, shifted } = shiftedObjectPoints(card, prep, net);
   const { labels } = cp.method === 'meanshift'
     ? meanShiftClusters(shifted, objIdx.length, cp.radius, cp.minPoints)
     : radiusComponents(shifted, objIdx.length, cp.radius, cp.minPoints, cp.coreNeighbours);
-  const instance = new Int32Array(n);
-  objIdx.forEach((i, j) => (instance[i] = labels[j]));
-  return { instance, classIds };
+  return { instance: instancesOfObjects(prep.nInput, objIdx, labels), classIds };
 }
 
 /** Steps 4–5, given the 3-NN of the band points among the input points. */
