@@ -14,7 +14,8 @@ import { useTRPC, useTRPCClient, type RouterOutputs } from './trpc';
 import { parseModelCard } from '@/lib/model/card';
 import type { ModelRunProgress } from './browser-model-run';
 import RunOnPicker, { type RunOn } from './RunOnPicker';
-import { describeError, isActive, percentOf } from './run-status';
+import RunProgress, { RunDevice } from './RunProgress';
+import { describeError, isActive } from './run-status';
 
 export type ModelSummary = RouterOutputs['models']['list'][number];
 type ServerDevice = 'auto' | 'gpu' | 'cpu' | 'ort';
@@ -146,7 +147,6 @@ export default function ModelRunPanel(props: {
   );
 
   const running = busy || runServer.isPending || (!!r && isActive(r.status));
-  const pct = percentOf(r);
   const tiles = r?.location === 'server' ? tilesFromStage(r.stage) : browserTiles;
   const phase = busy && progress ? progress.phase : (r?.stage ?? null);
   const fallback = fallbackOf(r);
@@ -216,55 +216,41 @@ export default function ModelRunPanel(props: {
         </div>
       )}
       {(r || busy) && (
-        <div className="run-progress" data-testid="model-run-progress" data-status={r?.status ?? 'starting'}>
-          <div className="run-progress-head">
-            <span>
-              <span className={`badge badge-${r?.status ?? 'queued'}`} data-testid="model-run-status">
-                {r?.status ?? 'starting'}
-              </span>{' '}
-              <span data-testid="model-run-stage">{phase ?? ''}</span>
-              {tiles && tiles.total > 0 && (
-                <span className="mono" data-testid="model-run-tiles" data-done={tiles.done} data-total={tiles.total}>
-                  {' '}
-                  · tile {tiles.done}/{tiles.total}
-                </span>
-              )}
-            </span>
-            <span>{pct}%</span>
-          </div>
+        <RunProgress
+          // test ids: model-run-progress, model-run-status, model-run-stage
+          prefix="model-run"
+          run={r}
+          stage={phase}
+          headExtra={
+            tiles &&
+            tiles.total > 0 && (
+              <span className="mono" data-testid="model-run-tiles" data-done={tiles.done} data-total={tiles.total}>
+                {' '}
+                · tile {tiles.done}/{tiles.total}
+              </span>
+            )
+          }
+          done={{ testId: 'model-run-done', content: <>{r?.instanceCount ?? 0} instances</> }}
+        >
           {r && (
-            <div
-              className="subtle small"
-              data-testid="model-run-device"
-              data-location={r.location}
-              data-runner={r.runner}
-              data-device={r.device}
-              data-execution-provider={String((r.params as Record<string, unknown> | null)?.executionProvider ?? '')}
-              data-adapter={r.adapter ?? ''}
-            >
-              {r.location === 'browser' ? 'Browser' : 'Server'} · {RUNNER_LABEL[r.runner] ?? r.runner} · {deviceLabel(r)}
-              {r.adapter ? ` · ${r.adapter}` : ''}
-            </div>
+            <RunDevice
+              testId="model-run-device"
+              run={r}
+              runner={RUNNER_LABEL[r.runner] ?? r.runner}
+              device={deviceLabel(r)}
+              data={{
+                'data-runner': r.runner,
+                'data-execution-provider': String((r.params as Record<string, unknown> | null)?.executionProvider ?? ''),
+                'data-adapter': r.adapter ?? '',
+              }}
+            />
           )}
           {fallback && (
             <div className="subtle small" data-testid="model-run-fallback">
               onnxruntime-web used: {fallback}
             </div>
           )}
-          <div className="progress" role="progressbar" aria-valuenow={pct} aria-valuemin={0} aria-valuemax={100}>
-            <div style={{ width: `${pct}%` }} />
-          </div>
-          {r?.status === 'failed' && r.error && (
-            <div className="alert alert-error" role="alert">
-              {r.error}
-            </div>
-          )}
-          {r?.status === 'succeeded' && (
-            <div className="subtle small" style={{ marginTop: 6 }} data-testid="model-run-done">
-              {r.instanceCount ?? 0} instances
-            </div>
-          )}
-        </div>
+        </RunProgress>
       )}
     </section>
   );

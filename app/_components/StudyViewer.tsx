@@ -6,8 +6,10 @@ import { useTRPC, useTRPCClient, type RouterOutputs } from './trpc';
 import NiivueViewer, { type LabelLayer } from './NiivueViewer';
 import InstanceTable, { type InstanceRow, type Review } from './InstanceTable';
 import ModelRunPanel from './ModelRunPanel';
-import RunOnPicker, { type RunOn } from './RunOnPicker';
-import { describeError, isActive, percentOf, runModelLabel } from './run-status';
+import { type RunOn } from './RunOnPicker';
+import WebGpuRunOnPicker, { useGpuProbe } from './WebGpuRunOnPicker';
+import RunProgress, { RunDevice } from './RunProgress';
+import { describeError, isActive, runModelLabel } from './run-status';
 import { classLut, type ClassColour } from './class-colours';
 import { fmtDate, fmtDuration, studyMeta } from './format';
 import { instanceColorCss } from '@/lib/ui/palette';
@@ -20,8 +22,6 @@ const SERVER_DEVICES: [ServerDevice, string][] = [
   ['gpu', 'GPU (WebGPU/Dawn)'],
   ['cpu', 'CPU'],
 ];
-/** WebGPU in this page: still probing, an adapter (name), or none. */
-type GpuProbe = { state: 'pending' } | { state: 'available'; adapter: string } | { state: 'unavailable' };
 
 function time(d: unknown): number {
   const t = new Date(d instanceof Date ? d.getTime() : String(d)).getTime();
@@ -71,7 +71,7 @@ export default function StudyViewer({ studyId }: { studyId: string }) {
   const [minDistance, setMinDistance] = useState('');
   const [minSize, setMinSize] = useState('');
   const trpcClient = useTRPCClient();
-  const [gpuProbe, setGpuProbe] = useState<GpuProbe>({ state: 'pending' });
+  const gpuProbe = useGpuProbe();
   const [runOnChoice, setRunOnChoice] = useState<RunOn | null>(null);
   const [serverDevice, setServerDevice] = useState<ServerDevice>('auto');
   const [browserBusy, setBrowserBusy] = useState(false);
@@ -79,22 +79,6 @@ export default function StudyViewer({ studyId }: { studyId: string }) {
   const [browserError, setBrowserError] = useState<string | null>(null);
   // Default: Browser when navigator.gpu gives an adapter, else Server; the user's choice wins.
   const runOn: RunOn = runOnChoice ?? (gpuProbe.state === 'available' ? 'browser' : 'server');
-
-  useEffect(() => {
-    let cancelled = false;
-    // Loaded on demand: the GPU kernels stay out of the page's first bundle.
-    void import('./browser-run')
-      .then((m) => m.browserGpu())
-      .then((ctx) => {
-        if (!cancelled) setGpuProbe(ctx ? { state: 'available', adapter: ctx.adapterInfo.name } : { state: 'unavailable' });
-      })
-      .catch(() => {
-        if (!cancelled) setGpuProbe({ state: 'unavailable' });
-      });
-    return () => {
-      cancelled = true;
-    };
-  }, []);
 
   const sortedRuns = useMemo(() => [...(runs.data ?? [])].sort((a, b) => time(b.createdAt) - time(a.createdAt)), [runs.data]);
   const latestSucceeded = sortedRuns.find((r) => r.status === 'succeeded') ?? null;
@@ -257,7 +241,6 @@ export default function StudyViewer({ studyId }: { studyId: string }) {
   const volumeName = original?.filename && /\.nii(\.gz)?$/i.test(original.filename) ? original.filename : 'volume.nii.gz';
   const run = active.data;
   const running = (!!run && isActive(run.status)) || browserBusy;
-  const pct = percentOf(run);
 
   return (
     <div data-testid="study-viewer" data-study-id={s.id}>
@@ -414,20 +397,14 @@ export default function StudyViewer({ studyId }: { studyId: string }) {
                 <input type="number" min={0} step={1} value={minSize} onChange={(e) => setMinSize(e.target.value)} data-testid="param-min-size" placeholder="auto" />
               </label>
             </div>
-            <RunOnPicker
+            <WebGpuRunOnPicker
               id="run-on"
+              adapterTestId="webgpu-adapter"
+              gpuProbe={gpuProbe}
               runOn={runOn}
               onRunOn={setRunOnChoice}
-              data={{ 'data-webgpu': gpuProbe.state }}
               device={{ testId: 'server-device', value: serverDevice, options: SERVER_DEVICES, onChange: setServerDevice }}
-            >
-              <div className="subtle small" data-testid="webgpu-adapter" style={{ marginTop: 4 }}>
-                {gpuProbe.state === 'pending' && 'Checking WebGPU in this browser…'}
-                {gpuProbe.state === 'available' && <>This browser: WebGPU · {gpuProbe.adapter}</>}
-                {gpuProbe.state === 'unavailable' &&
-                  (runOn === 'browser' ? 'No WebGPU adapter in this browser: a browser run uses the CPU.' : 'No WebGPU adapter in this browser.')}
-              </div>
-            </RunOnPicker>
+            />
             <button
               className="btn btn-primary"
               data-testid="segment-button"
@@ -455,35 +432,22 @@ export default function StudyViewer({ studyId }: { studyId: string }) {
               </div>
             )}
             {run && (
-              <div className="run-progress" data-testid="run-progress" data-status={run.status}>
-                <div className="run-progress-head">
-                  <span>
-                    <span className={`badge badge-${run.status}`} data-testid="run-status">
-                      {run.status}
-                    </span>{' '}
-                    <span data-testid="run-stage">{run.stage ?? ''}</span>
-                  </span>
-                  <span data-testid="run-percent">{pct}%</span>
-                </div>
-                <div className="subtle small" data-testid="run-device" data-location={run.location} data-device={run.device}>
-                  {run.location === 'browser' ? 'Browser' : 'Server'} · {run.device === 'webgpu' ? 'WebGPU' : 'CPU'}
-                  {run.adapter ? ` · ${run.adapter}` : ''}
-                  {browserBusy && browserStage && run.location === 'browser' ? ` · ${browserStage}` : ''}
-                </div>
-                <div className="progress" role="progressbar" aria-valuenow={pct} aria-valuemin={0} aria-valuemax={100}>
-                  <div style={{ width: `${pct}%` }} />
-                </div>
-                {run.status === 'failed' && run.error && (
-                  <div className="alert alert-error" role="alert">
-                    {run.error}
-                  </div>
-                )}
-                {run.status === 'succeeded' && (
-                  <div className="subtle small" style={{ marginTop: 6 }}>
-                    {run.instanceCount ?? 0} instances in {fmtDuration(run.startedAt, run.finishedAt)}
-                  </div>
-                )}
-              </div>
+              <RunProgress
+                // test ids: run-progress, run-status, run-stage
+                prefix="run"
+                run={run}
+                stage={run.stage ?? null}
+                percentTestId="run-percent"
+                done={{ content: <>{run.instanceCount ?? 0} instances in {fmtDuration(run.startedAt, run.finishedAt)}</> }}
+              >
+                <RunDevice
+                  testId="run-device"
+                  run={run}
+                  runner={null}
+                  device={run.device === 'webgpu' ? 'WebGPU' : 'CPU'}
+                  suffix={browserBusy && browserStage && run.location === 'browser' ? ` · ${browserStage}` : ''}
+                />
+              </RunProgress>
             )}
           </section>
 

@@ -9,16 +9,10 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { defaultCard, type ModelCard } from '@/lib/model/card';
 import { useTRPC, type RouterOutputs } from '../_components/trpc';
 import { fmtBytes, fmtDate } from '../_components/format';
+import { toUploadError, uploadPercent, xhrPost, type UploadError } from '../_components/xhr-upload';
+import { UploadErrorBox, UploadProgress } from '../_components/UploadFeedback';
 
 type Model = RouterOutputs['models']['list'][number];
-
-interface UploadError {
-  code: string;
-  message: string;
-  where?: string | null;
-  hint?: string | null;
-  status: number;
-}
 
 type UploadState =
   | { phase: 'idle' }
@@ -27,40 +21,22 @@ type UploadState =
   | { phase: 'done'; id: string; name: string; version: string; unsupportedOps: string[] }
   | { phase: 'error'; error: UploadError };
 
-function parseError(status: number, text: string): UploadError {
-  try {
-    const body = JSON.parse(text) as { error?: Partial<UploadError> };
-    if (body.error && typeof body.error.message === 'string') {
-      return { code: body.error.code ?? `HTTP_${status}`, message: body.error.message, where: body.error.where, hint: body.error.hint, status };
-    }
-  } catch {
-    /* not JSON */
-  }
-  return { code: `HTTP_${status}`, message: text.slice(0, 300) || `The server answered ${status}.`, status };
-}
-
 /** POSTs the model and its card with XMLHttpRequest so that upload progress can be shown. */
 function postModel(file: File, cardJson: string, onProgress: (loaded: number, total: number) => void): Promise<{ id: string; unsupportedOps: string[] }> {
-  return new Promise((resolve, reject) => {
-    const form = new FormData();
-    form.set('model', file, file.name);
-    form.set('card', cardJson);
-    const xhr = new XMLHttpRequest();
-    xhr.open('POST', '/api/models');
-    xhr.upload.onprogress = (e) => onProgress(e.loaded, e.lengthComputable ? e.total : file.size);
-    xhr.onload = () => {
-      if (xhr.status === 201) {
-        try {
-          const body = JSON.parse(xhr.responseText) as { id?: string; unsupportedOps?: string[] };
-          if (body.id) return resolve({ id: body.id, unsupportedOps: body.unsupportedOps ?? [] });
-        } catch {
-          /* fall through */
-        }
-        reject(parseError(xhr.status, 'The server accepted the model but did not return its id.'));
-      } else reject(parseError(xhr.status, xhr.responseText));
-    };
-    xhr.onerror = () => reject({ code: 'NETWORK', message: 'The upload did not reach the server.', hint: 'Check that the server is running and try again.', status: 0 });
-    xhr.send(form);
+  const form = new FormData();
+  form.set('model', file, file.name);
+  form.set('card', cardJson);
+  return xhrPost({
+    url: '/api/models',
+    body: form,
+    size: file.size,
+    okStatus: [201],
+    read: (answer) => {
+      const body = answer as { id?: string; unsupportedOps?: string[] };
+      return body.id ? { id: body.id, unsupportedOps: body.unsupportedOps ?? [] } : null;
+    },
+    missing: 'The server accepted the model but did not return its id.',
+    onProgress,
   });
 }
 
@@ -232,12 +208,11 @@ function UploadForm({ onDone }: { onDone: () => unknown }) {
       setState({ phase: 'done', id: out.id, name: card?.name ?? '', version: card?.version ?? '', unsupportedOps: out.unsupportedOps });
       await onDone();
     } catch (e) {
-      const err = (e && typeof e === 'object' && 'message' in e ? e : { code: 'UNKNOWN', message: String(e), status: 0 }) as UploadError;
-      setState({ phase: 'error', error: err });
+      setState({ phase: 'error', error: toUploadError(e) });
     }
   };
 
-  const pct = state.phase === 'uploading' ? Math.round((100 * state.loaded) / Math.max(1, state.total)) : state.phase === 'checking' ? 100 : 0;
+  const pct = uploadPercent(state, 'checking');
   const norm = card?.input?.normalisation;
   const spacingText = card?.input?.spacing ? card.input.spacing.join(', ') : '';
 
@@ -382,15 +357,11 @@ function UploadForm({ onDone }: { onDone: () => unknown }) {
       </button>
 
       {(state.phase === 'uploading' || state.phase === 'checking') && (
-        <div style={{ marginTop: 14 }} data-testid="model-upload-progress">
-          <div className="run-progress-head">
-            <span>{state.phase === 'uploading' ? `Uploading — ${fmtBytes(state.loaded)} of ${fmtBytes(state.total)}` : 'Checking the model on the server…'}</span>
-            <span>{pct}%</span>
-          </div>
-          <div className="progress" role="progressbar" aria-valuenow={pct} aria-valuemin={0} aria-valuemax={100}>
-            <div style={{ width: `${pct}%` }} />
-          </div>
-        </div>
+        <UploadProgress
+          testId="model-upload-progress"
+          pct={pct}
+          label={state.phase === 'uploading' ? `Uploading — ${fmtBytes(state.loaded)} of ${fmtBytes(state.total)}` : 'Checking the model on the server…'}
+        />
       )}
       {state.phase === 'done' && (
         <div className="alert alert-ok" role="status" data-testid="model-upload-done" data-model-id={state.id}>
@@ -400,31 +371,8 @@ function UploadForm({ onDone }: { onDone: () => unknown }) {
           was registered. Runs on: {runsOn(state)}.
         </div>
       )}
-      {state.phase === 'error' && (
-        <div className="alert alert-error" role="alert" data-testid="model-upload-error" data-code={state.error.code}>
-          <strong>Model rejected: </strong>
-          <span data-testid="model-upload-error-message">{state.error.message}</span>
-          <dl>
-            <dt>Error</dt>
-            <dd>
-              <code data-testid="model-upload-error-code">{state.error.code}</code>
-              {state.error.status ? <span className="subtle"> (HTTP {state.error.status})</span> : null}
-            </dd>
-            {state.error.where && (
-              <>
-                <dt>Where</dt>
-                <dd data-testid="model-upload-error-where">{state.error.where}</dd>
-              </>
-            )}
-            {state.error.hint && (
-              <>
-                <dt>Hint</dt>
-                <dd data-testid="model-upload-error-hint">{state.error.hint}</dd>
-              </>
-            )}
-          </dl>
-        </div>
-      )}
+      {/* test ids: model-upload-error, model-upload-error-message, -code, -where, -hint */}
+      {state.phase === 'error' && <UploadErrorBox prefix="model-upload" title="Model rejected: " error={state.error} />}
     </section>
   );
 }

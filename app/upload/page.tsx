@@ -4,14 +4,8 @@ import { useCallback, useRef, useState, type DragEvent } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { useTRPC } from '../_components/trpc';
 import { fmtBytes } from '../_components/format';
-
-interface UploadError {
-  code: string;
-  message: string;
-  where?: string;
-  hint?: string;
-  status: number;
-}
+import { toUploadError, uploadPercent, xhrPost, type UploadError } from '../_components/xhr-upload';
+import { UploadErrorBox, UploadProgress } from '../_components/UploadFeedback';
 
 type UploadState =
   | { phase: 'idle' }
@@ -20,54 +14,27 @@ type UploadState =
   | { phase: 'done'; file: string; studyId: string }
   | { phase: 'error'; file: string; error: UploadError };
 
-function parseError(status: number, text: string): UploadError {
-  try {
-    const body = JSON.parse(text) as { error?: Partial<UploadError> };
-    if (body && body.error && typeof body.error.message === 'string') {
-      return {
-        code: body.error.code ?? `HTTP_${status}`,
-        message: body.error.message,
-        where: body.error.where,
-        hint: body.error.hint,
-        status,
-      };
-    }
-  } catch {
-    /* not JSON */
-  }
-  return { code: `HTTP_${status}`, message: text.slice(0, 300) || `The server answered ${status}.`, status };
-}
-
 /** POSTs the raw bytes with XMLHttpRequest so that upload progress can be shown. */
 function uploadFile(
   file: File,
   opts: { name?: string; modality?: string },
   onProgress: (loaded: number, total: number) => void,
 ): Promise<{ studyId: string }> {
-  return new Promise((resolve, reject) => {
-    const xhr = new XMLHttpRequest();
-    xhr.open('POST', '/api/upload');
-    xhr.setRequestHeader('content-type', 'application/octet-stream');
-    xhr.setRequestHeader('x-filename', encodeURIComponent(file.name));
-    if (opts.name) xhr.setRequestHeader('x-study-name', encodeURIComponent(opts.name));
-    if (opts.modality) xhr.setRequestHeader('x-modality', encodeURIComponent(opts.modality));
-    xhr.upload.onprogress = (e) => onProgress(e.loaded, e.lengthComputable ? e.total : file.size);
-    xhr.onload = () => {
-      if (xhr.status === 201 || xhr.status === 200) {
-        try {
-          const body = JSON.parse(xhr.responseText) as { studyId?: string };
-          if (body.studyId) return resolve({ studyId: body.studyId });
-        } catch {
-          /* fall through */
-        }
-        reject(parseError(xhr.status, 'The server accepted the upload but did not return a study id.'));
-      } else {
-        reject(parseError(xhr.status, xhr.responseText));
-      }
-    };
-    xhr.onerror = () =>
-      reject({ code: 'NETWORK', message: 'The upload did not reach the server.', hint: 'Check that the server is running and try again.', status: 0 });
-    xhr.send(file);
+  const headers: Record<string, string> = { 'content-type': 'application/octet-stream', 'x-filename': encodeURIComponent(file.name) };
+  if (opts.name) headers['x-study-name'] = encodeURIComponent(opts.name);
+  if (opts.modality) headers['x-modality'] = encodeURIComponent(opts.modality);
+  return xhrPost({
+    url: '/api/upload',
+    body: file,
+    size: file.size,
+    headers,
+    okStatus: [201, 200],
+    read: (answer) => {
+      const studyId = (answer as { studyId?: string }).studyId;
+      return studyId ? { studyId } : null;
+    },
+    missing: 'The server accepted the upload but did not return a study id.',
+    onProgress,
   });
 }
 
@@ -91,8 +58,7 @@ export default function UploadPage() {
         setState({ phase: 'done', file: file.name, studyId });
         await queryClient.invalidateQueries(trpc.studies.list.queryFilter());
       } catch (e) {
-        const err = (e && typeof e === 'object' && 'message' in e ? e : { code: 'UNKNOWN', message: String(e), status: 0 }) as UploadError;
-        setState({ phase: 'error', file: file.name, error: err });
+        setState({ phase: 'error', file: file.name, error: toUploadError(e) });
       } finally {
         if (inputRef.current) inputRef.current.value = '';
       }
@@ -107,7 +73,7 @@ export default function UploadPage() {
     if (file && !busy) void start(file);
   };
 
-  const pct = state.phase === 'uploading' ? Math.round((100 * state.loaded) / Math.max(1, state.total)) : state.phase === 'processing' ? 100 : 0;
+  const pct = uploadPercent(state, 'processing');
 
   return (
     <div style={{ maxWidth: 760 }}>
@@ -166,19 +132,15 @@ export default function UploadPage() {
         </div>
 
         {(state.phase === 'uploading' || state.phase === 'processing') && (
-          <div style={{ marginTop: 14 }} data-testid="upload-progress">
-            <div className="run-progress-head">
-              <span>
-                {state.phase === 'uploading'
-                  ? `Uploading ${state.file} — ${fmtBytes(state.loaded)} of ${fmtBytes(state.total)}`
-                  : `Checking ${state.file} on the server…`}
-              </span>
-              <span>{pct}%</span>
-            </div>
-            <div className="progress" role="progressbar" aria-valuenow={pct} aria-valuemin={0} aria-valuemax={100}>
-              <div style={{ width: `${pct}%` }} />
-            </div>
-          </div>
+          <UploadProgress
+            testId="upload-progress"
+            pct={pct}
+            label={
+              state.phase === 'uploading'
+                ? `Uploading ${state.file} — ${fmtBytes(state.loaded)} of ${fmtBytes(state.total)}`
+                : `Checking ${state.file} on the server…`
+            }
+          />
         )}
 
         {state.phase === 'done' && (
@@ -191,33 +153,8 @@ export default function UploadPage() {
           </div>
         )}
 
-        {state.phase === 'error' && (
-          <div className="alert alert-error" data-testid="upload-error" role="alert" data-code={state.error.code}>
-            <strong>Upload rejected: </strong>
-            <span data-testid="upload-error-message">{state.error.message}</span>
-            <dl>
-              <dt>File</dt>
-              <dd>{state.file}</dd>
-              <dt>Error</dt>
-              <dd>
-                <code data-testid="upload-error-code">{state.error.code}</code>
-                {state.error.status ? <span className="subtle"> (HTTP {state.error.status})</span> : null}
-              </dd>
-              {state.error.where && (
-                <>
-                  <dt>Where</dt>
-                  <dd data-testid="upload-error-where">{state.error.where}</dd>
-                </>
-              )}
-              {state.error.hint && (
-                <>
-                  <dt>Hint</dt>
-                  <dd data-testid="upload-error-hint">{state.error.hint}</dd>
-                </>
-              )}
-            </dl>
-          </div>
-        )}
+        {/* test ids: upload-error, upload-error-message, -code, -where, -hint */}
+        {state.phase === 'error' && <UploadErrorBox prefix="upload" title="Upload rejected: " error={state.error} file={state.file} />}
       </div>
     </div>
   );

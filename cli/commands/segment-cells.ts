@@ -16,6 +16,7 @@ import { segmentCells, type ClassicalParams, type SegmentResult } from '../../li
 import { acquireCliGpu } from '../gpu';
 import { numberFlag, parse, requireString } from '../args';
 import { readNiftiFile, wantsGzip, writeBytes } from '../io';
+import { deviceNote, pipelineMsOf, writeJsonReport } from '../report';
 
 export const SEGMENT_CELLS_HELP = `Usage: tessera segment-cells <input.nii[.gz]> --out <labels.nii.gz> [options]
 
@@ -107,34 +108,31 @@ export async function segmentCellsCommand(argv: string[], log: (s: string) => vo
   const t1 = performance.now();
   writeBytes(out, writeLabelNifti(res.labels, img.header, { gzip: wantsGzip(out) }));
   const tWrite = performance.now() - t1;
-  const pipelineMs = Object.values(res.timings).reduce((a, b) => a + b, 0);
-  if (typeof values.json === 'string') {
-    const report = {
-      input,
-      output: out,
-      runner: 'tessera',
-      device,
-      adapter,
-      deviceRequested: requested,
-      ...(fallback ? { gpuFallback: fallback } : {}),
-      shape: img.volume.shape,
-      spacing: img.volume.spacing,
-      units: img.volume.units ?? null,
-      threshold: res.threshold,
-      params: res.params,
-      seedCount: res.seedCount,
-      instanceCount: res.instances.length,
-      timingsMs: { read: tRead, ...res.timings, write: tWrite },
-      pipelineMs,
-      versions: { node: process.versions.node },
-      instances: res.instances,
-    };
-    writeBytes(values.json, JSON.stringify(report, null, 1));
-  }
+  const pipelineMs = pipelineMsOf(res.timings);
+  writeJsonReport(values.json, () => ({
+    input,
+    output: out,
+    runner: 'tessera',
+    device,
+    adapter,
+    deviceRequested: requested,
+    ...(fallback ? { gpuFallback: fallback } : {}),
+    shape: img.volume.shape,
+    spacing: img.volume.spacing,
+    units: img.volume.units ?? null,
+    threshold: res.threshold,
+    params: res.params,
+    seedCount: res.seedCount,
+    instanceCount: res.instances.length,
+    timingsMs: { read: tRead, ...res.timings, write: tWrite },
+    pipelineMs,
+    versions: { node: process.versions.node },
+    instances: res.instances,
+  }));
   log(
     `segment-cells: ${res.instances.length} instances, threshold ${res.threshold.toPrecision(6)}, ` +
       `min distance ${res.params.minDistanceVoxels.join('×')} voxels, ${pipelineMs.toFixed(0)} ms ` +
-      `(device: ${device}${adapter ? `, adapter: ${adapter}` : ''}, runner: tessera) → ${out}`,
+      `(${deviceNote(device, adapter)}) → ${out}`,
   );
   return 0;
 }

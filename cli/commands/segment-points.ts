@@ -20,6 +20,7 @@ import { loadPointNetModel } from '../../gpu-kernels/pointnet/model/load';
 import { acquireCliGpu } from '../gpu';
 import { parse, requireString } from '../args';
 import { readBytes, writeBytes } from '../io';
+import { deviceNote, pipelineMsOf, writeJsonReport } from '../report';
 
 export const DEFAULT_POINTNET_MODEL = resolve(dirname(fileURLToPath(import.meta.url)), '../../models/pointnet-scenes');
 
@@ -99,26 +100,23 @@ export async function segmentPointsCommand(argv: string[], log: (s: string) => v
   const t1 = performance.now();
   writeBytes(out, writePly(cloud, { instance: res.instance, classId: res.classIds, comments: [`tessera segment-points (${model.card.name}, ${run.device})`, `classes ${res.classNames.map((c, i) => `${i}=${c}`).join(' ')}`] }));
   const tWrite = performance.now() - t1;
-  const pipelineMs = Object.values(res.timings).reduce((a, b) => a + b, 0);
-  if (typeof values.json === 'string') {
-    const report = {
-      input,
-      output: out,
-      model: model.card.name,
-      runner: 'tessera',
-      device: run.device,
-      adapter: run.adapter,
-      points: cloud.count,
-      modelInputPoints: res.sampled.count,
-      supportPlane: { normal: res.frame.normal, d: res.frame.d, inliers: res.frame.inliers, samples: res.frame.samples },
-      classNames: res.classNames,
-      instanceCount: res.instances.length,
-      timingsMs: { read: tRead, ...res.timings, write: tWrite },
-      pipelineMs,
-      instances: res.instances,
-    };
-    writeBytes(values.json, JSON.stringify(report, null, 1));
-  }
-  log(`segment-points: ${res.instances.length} instances in ${cloud.count} points, ${pipelineMs.toFixed(0)} ms (device: ${run.device}${run.adapter ? `, adapter: ${run.adapter}` : ''}, runner: tessera) → ${out}`);
+  const pipelineMs = pipelineMsOf(res.timings);
+  writeJsonReport(values.json, () => ({
+    input,
+    output: out,
+    model: model.card.name,
+    runner: 'tessera',
+    device: run.device,
+    adapter: run.adapter,
+    points: cloud.count,
+    modelInputPoints: res.sampled.count,
+    supportPlane: { normal: res.frame.normal, d: res.frame.d, inliers: res.frame.inliers, samples: res.frame.samples },
+    classNames: res.classNames,
+    instanceCount: res.instances.length,
+    timingsMs: { read: tRead, ...res.timings, write: tWrite },
+    pipelineMs,
+    instances: res.instances,
+  }));
+  log(`segment-points: ${res.instances.length} instances in ${cloud.count} points, ${pipelineMs.toFixed(0)} ms (${deviceNote(run.device, run.adapter)}) → ${out}`);
   return 0;
 }

@@ -14,8 +14,10 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { skipToken, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTRPC, useTRPCClient } from '../trpc';
-import RunOnPicker, { type RunOn } from '../RunOnPicker';
-import { describeError, isActive, percentOf } from '../run-status';
+import { type RunOn } from '../RunOnPicker';
+import WebGpuRunOnPicker, { useGpuProbe } from '../WebGpuRunOnPicker';
+import RunProgress, { RunDevice } from '../RunProgress';
+import { describeError, isActive } from '../run-status';
 import type { PointCloudRunPhase } from '../browser-pointcloud-run';
 
 type ServerDevice = 'auto' | 'cpu' | 'gpu';
@@ -25,8 +27,6 @@ const SERVER_DEVICES: [ServerDevice, string][] = [
   ['gpu', 'GPU (Dawn)'],
 ];
 const DEVICE_LABEL: Record<string, string> = { webgpu: 'WebGPU', cpu: 'CPU' };
-
-type GpuProbe = { state: 'pending' } | { state: 'available'; adapter: string } | { state: 'unavailable' };
 
 export default function SegmentPanel(props: {
   studyId: string;
@@ -40,7 +40,7 @@ export default function SegmentPanel(props: {
   const trpcClient = useTRPCClient();
   const queryClient = useQueryClient();
 
-  const [gpuProbe, setGpuProbe] = useState<GpuProbe>({ state: 'pending' });
+  const gpuProbe = useGpuProbe('unknown adapter');
   const [runOnChoice, setRunOnChoice] = useState<RunOn | null>(null);
   const [serverDevice, setServerDevice] = useState<ServerDevice>('auto');
   const [ownRunId, setOwnRunId] = useState<string | null>(null);
@@ -49,22 +49,6 @@ export default function SegmentPanel(props: {
   const [error, setError] = useState<string | null>(null);
   // Default: Browser when navigator.gpu gives an adapter, else Server; the user's choice wins.
   const runOn: RunOn = runOnChoice ?? (gpuProbe.state === 'unavailable' ? 'server' : 'browser');
-
-  useEffect(() => {
-    let cancelled = false;
-    // Loaded on demand: the GPU kernels stay out of the page's first bundle.
-    void import('../browser-run')
-      .then((m) => m.browserGpu())
-      .then((ctx) => {
-        if (!cancelled) setGpuProbe(ctx ? { state: 'available', adapter: ctx.adapterInfo.name || 'unknown adapter' } : { state: 'unavailable' });
-      })
-      .catch(() => {
-        if (!cancelled) setGpuProbe({ state: 'unavailable' });
-      });
-    return () => {
-      cancelled = true;
-    };
-  }, []);
 
   // The study's runs, polled while one is active (runs started in another tab show up too).
   const runs = useQuery(
@@ -143,7 +127,6 @@ export default function SegmentPanel(props: {
   }, [studyId, filename, trpcClient, queryClient, trpc, started]);
 
   const running = busy || runServer.isPending || (!!r && isActive(r.status));
-  const pct = percentOf(r);
   const stage = busy && phase ? phase : (r?.stage ?? null);
 
   return (
@@ -152,20 +135,14 @@ export default function SegmentPanel(props: {
       <div className="subtle small" style={{ marginBottom: 6 }}>
         PointNet++ instance model (pointnet-scenes): per-point class and instance, shown in the view and the table.
       </div>
-      <RunOnPicker
+      <WebGpuRunOnPicker
         id="pc-run-on"
+        adapterTestId="pc-webgpu-adapter"
+        gpuProbe={gpuProbe}
         runOn={runOn}
         onRunOn={setRunOnChoice}
-        data={{ 'data-webgpu': gpuProbe.state }}
         device={{ testId: 'pc-server-device', value: serverDevice, options: SERVER_DEVICES, onChange: setServerDevice }}
-      >
-        <div className="subtle small" data-testid="pc-webgpu-adapter" style={{ marginTop: 4 }}>
-          {gpuProbe.state === 'pending' && 'Checking WebGPU in this browser…'}
-          {gpuProbe.state === 'available' && <>This browser: WebGPU · {gpuProbe.adapter}</>}
-          {gpuProbe.state === 'unavailable' &&
-            (runOn === 'browser' ? 'No WebGPU adapter in this browser: a browser run uses the CPU.' : 'No WebGPU adapter in this browser.')}
-        </div>
-      </RunOnPicker>
+      />
       <button
         type="button"
         className="btn btn-primary"
@@ -186,44 +163,34 @@ export default function SegmentPanel(props: {
         </div>
       )}
       {(r || busy) && (
-        <div className="run-progress" data-testid="pc-run-progress" data-status={r?.status ?? 'starting'} data-run-id={r?.id ?? ''}>
-          <div className="run-progress-head">
-            <span>
-              <span className={`badge badge-${r?.status ?? 'queued'}`} data-testid="pc-run-status">
-                {r?.status ?? 'starting'}
-              </span>{' '}
-              <span data-testid="pc-run-stage">{stage ?? ''}</span>
-            </span>
-            <span>{pct}%</span>
-          </div>
+        <RunProgress
+          // test ids: pc-run-progress, pc-run-status, pc-run-stage
+          prefix="pc-run"
+          run={r}
+          stage={stage}
+          data={{ 'data-run-id': r?.id ?? '' }}
+          done={{
+            testId: 'pc-run-done',
+            data: { 'data-instances': r?.instanceCount ?? 0 },
+            content: (
+              <>
+                {r?.instanceCount ?? 0} instances
+                {typeof (r?.timings as Record<string, unknown> | null | undefined)?.totalMs === 'number' &&
+                  ` · ${Math.round((r?.timings as Record<string, number>).totalMs)} ms`}
+              </>
+            ),
+          }}
+        >
           {r && (
-            <div
-              className="subtle small"
-              data-testid="pc-run-device"
-              data-location={r.location}
-              data-runner={r.runner}
-              data-device={r.device}
-              data-adapter={r.adapter ?? ''}
-            >
-              {r.location === 'browser' ? 'Browser' : 'Server'} · {r.runner} · {DEVICE_LABEL[r.device] ?? r.device}
-              {r.adapter ? ` · ${r.adapter}` : ''}
-            </div>
+            <RunDevice
+              testId="pc-run-device"
+              run={r}
+              runner={r.runner}
+              device={DEVICE_LABEL[r.device] ?? r.device}
+              data={{ 'data-runner': r.runner, 'data-adapter': r.adapter ?? '' }}
+            />
           )}
-          <div className="progress" role="progressbar" aria-valuenow={pct} aria-valuemin={0} aria-valuemax={100}>
-            <div style={{ width: `${pct}%` }} />
-          </div>
-          {r?.status === 'failed' && r.error && (
-            <div className="alert alert-error" role="alert">
-              {r.error}
-            </div>
-          )}
-          {r?.status === 'succeeded' && (
-            <div className="subtle small" style={{ marginTop: 6 }} data-testid="pc-run-done" data-instances={r.instanceCount ?? 0}>
-              {r.instanceCount ?? 0} instances
-              {typeof (r.timings as Record<string, unknown> | null)?.totalMs === 'number' && ` · ${Math.round((r.timings as Record<string, number>).totalMs)} ms`}
-            </div>
-          )}
-        </div>
+        </RunProgress>
       )}
     </section>
   );
