@@ -21,7 +21,8 @@
 import { ArgumentError } from '../errors';
 import { gaussianSmooth } from '../segmentation/gaussian';
 import { type LabelVolume, type Vec3, type Volume, identityAffine } from '../volume';
-import { mulberry32, normal, poisson, uniform } from './prng';
+import { checkOption, sensorImage } from './sensor';
+import { mulberry32, normal, uniform } from './prng';
 
 export interface MembraneOptions {
   /** Grid size [nx, ny, nz]. Default [96, 96, 48]. */
@@ -80,9 +81,7 @@ export interface SyntheticMembranes {
   cells: MembraneCell[];
 }
 
-function check(name: string, v: number, ok: boolean, hint: string): void {
-  if (!Number.isFinite(v) || !ok) throw new ArgumentError(`${name} is out of range: ${v}`, { where: `generateMembranes.${name}`, hint });
-}
+const check = (name: string, v: number, ok: boolean, hint: string): void => checkOption('generateMembranes', name, v, ok, hint);
 
 /** Per-axis blur (sigmas in voxels); none when all are 0. */
 export function blurVoxels(v: Volume<Float32Array>, sigmaVox: Vec3): Float32Array {
@@ -228,13 +227,7 @@ export function generateMembranes(opts: MembraneOptions = {}): SyntheticMembrane
 
   const sigVox: Vec3 = [blur / spacing[0], blur / spacing[1], blurZ / spacing[2]];
   const blurred = blurVoxels({ data: signal, shape, spacing }, sigVox);
-  const maxGrey = 2 ** bitDepth - 1;
-  const image = new Uint16Array(nvox);
-  for (let i = 0; i < nvox; i++) {
-    let v = usePoisson ? poisson(rng, blurred[i]) : blurred[i];
-    if (noiseSd > 0) v += noiseSd * normal(rng);
-    image[i] = v <= 0 ? 0 : v >= maxGrey ? maxGrey : Math.round(v);
-  }
+  const image = sensorImage(blurred, rng, { poisson: usePoisson, noiseSd, maxGrey: 2 ** bitDepth - 1 });
   return {
     image: { data: image, shape: [...shape], spacing: [...spacing], affine: identityAffine(spacing), units: 'um' },
     labels: { data: labels, shape: [...shape], spacing: [...spacing], affine: identityAffine(spacing), units: 'um' },

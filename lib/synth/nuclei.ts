@@ -16,10 +16,10 @@
  * Defaults: 128³ voxels of 0.5×0.5×1.0 (µm), radius 4.5, ~100 nuclei (count scales with the
  * physical volume), seed 1. Same options → same volume, bit for bit.
  */
-import { ArgumentError } from '../errors';
 import { type LabelVolume, type Vec3, type Volume, identityAffine } from '../volume';
 import { gaussianSmooth } from '../segmentation/gaussian';
-import { mulberry32, normal, poisson, randomRotation, uniform } from './prng';
+import { checkOption, sensorImage } from './sensor';
+import { mulberry32, normal, randomRotation, uniform } from './prng';
 
 export interface NucleiOptions {
   /** Grid size [nx, ny, nz]. Default [128, 128, 128]. */
@@ -75,9 +75,7 @@ export interface SyntheticNuclei {
 
 const DEFAULT_DENSITY = 100 / (64 * 64 * 128);
 
-function check(name: string, v: number, ok: boolean, hint: string): void {
-  if (!Number.isFinite(v) || !ok) throw new ArgumentError(`${name} is out of range: ${v}`, { where: `generateNuclei.${name}`, hint });
-}
+const check = (name: string, v: number, ok: boolean, hint: string): void => checkOption('generateNuclei', name, v, ok, hint);
 
 /** Extent of ellipsoid n along unit direction d (distance from its centre to its surface). */
 function extentAlong(n: Nucleus, d: Vec3): number {
@@ -203,12 +201,7 @@ export function generateNuclei(opts: NucleiOptions = {}): SyntheticNuclei {
   }
 
   const blurred = blur > 0 ? gaussianSmooth({ data: signal, shape, spacing }, blur).data : signal;
-  const image = new Uint16Array(nvox);
-  for (let i = 0; i < nvox; i++) {
-    let v = usePoisson ? poisson(rng, blurred[i]) : blurred[i];
-    if (noiseSd > 0) v += noiseSd * normal(rng);
-    image[i] = v <= 0 ? 0 : v >= 65535 ? 65535 : Math.round(v);
-  }
+  const image = sensorImage(blurred, rng, { poisson: usePoisson, noiseSd, maxGrey: 65535 });
   const affine = identityAffine(spacing);
   return {
     image: { data: image, shape: [...shape], spacing: [...spacing], affine, units: 'um' },
