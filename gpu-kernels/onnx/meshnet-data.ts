@@ -54,14 +54,30 @@ export function agreement(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return same / a.length;
 }
 
-/** The model with symbolic spatial input/output dims, so onnxruntime accepts crops (the net is fully convolutional). */
+/**
+ * The model with symbolic spatial dims (axes ≥ 2) on its graph inputs (initializers listed as
+ * inputs excepted) and outputs, and without intermediate shape annotations, so onnxruntime accepts
+ * crops of a fully convolutional net exported at a fixed size.
+ */
 export function freeSpatialDims(bytes: Uint8Array): Uint8Array {
   const m = decodeModelProto(bytes);
-  for (const v of [...(m.graph!.input ?? []), ...(m.graph!.output ?? [])]) {
+  const g = m.graph!;
+  const inits = new Set((g.initializer ?? []).map((t) => t.name));
+  for (const v of [...(g.input ?? []).filter((x) => !inits.has(x.name)), ...(g.output ?? [])]) {
     const dim = v.type?.tensorType?.shape?.dim ?? [];
     dim.forEach((d, i) => { if (i >= 2) { d.dimParam = `s${i}`; delete d.dimValue; } });
   }
+  g.valueInfo = [];
   return encodeModelProto(m);
+}
+
+/** True when the model's first (non-initializer) input declares a fixed spatial size other than `dims`'. */
+export function declaresOtherSpatialDims(bytes: Uint8Array, dims: number[]): boolean {
+  const g = decodeModelProto(bytes).graph;
+  const inits = new Set((g?.initializer ?? []).map((t) => t.name));
+  const first = (g?.input ?? []).find((v) => !inits.has(v.name));
+  const declared = first?.type?.tensorType?.shape?.dim ?? [];
+  return declared.some((d, i) => i >= 2 && d.dimValue !== undefined && d.dimValue !== null && Number(d.dimValue) !== dims[i]);
 }
 
 /** The model with `ArgMax(axis 1, keepdims 1)` appended to its first output, which it replaces (int64 labels). */

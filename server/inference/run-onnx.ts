@@ -25,9 +25,10 @@ import { createHash } from 'node:crypto';
 import * as ort from 'onnxruntime-node';
 import { ArgumentError, FormatError, TesseraError, isTesseraError } from '../../lib/errors';
 import { type GpuModel, type RunStats, UnsupportedOpError, prepareModel, runModel } from '../../gpu-kernels/onnx';
+import { declaresOtherSpatialDims, freeSpatialDims } from '../../gpu-kernels/onnx/meshnet-data';
 import { runSlidingWindow } from '../../gpu-kernels/onnx/sliding-window';
 import { slidingWindow } from '../../lib/tensor/sliding-window';
-import { decodeModelProto, encodeModelProto } from '../../gpu-kernels/onnx/proto';
+import { decodeModelProto } from '../../gpu-kernels/onnx/proto';
 import { type GpuContext, GpuUnavailableError } from '../../gpu-kernels/runtime';
 import { ensureVulkanIcd } from '../gpu/vulkan';
 
@@ -166,27 +167,9 @@ async function runOnGpu(ctx: GpuContext, model: GpuModel, input: { data: Float32
 
 // ------------------------------------------------------------------ onnxruntime-node
 
-/** The model with symbolic spatial dims (axes ≥ 2) on its inputs and outputs, when the declared ones differ from `dims`. */
+/** The model with symbolic spatial dims when the declared ones differ from `dims` (crops of fixed-size exports). */
 function relaxSpatialDims(bytes: Uint8Array, dims: number[]): Uint8Array {
-  const m = decodeModelProto(bytes);
-  const inputs = m.graph?.input ?? [];
-  const inits = new Set((m.graph?.initializer ?? []).map((t) => t.name));
-  const first = inputs.find((v) => !inits.has(v.name));
-  const declared = first?.type?.tensorType?.shape?.dim ?? [];
-  const mismatch = declared.some((d, i) => i >= 2 && d.dimValue !== undefined && d.dimValue !== null && Number(d.dimValue) !== dims[i]);
-  if (!mismatch) return bytes;
-  for (const v of [...inputs.filter((x) => !inits.has(x.name)), ...(m.graph?.output ?? [])]) {
-    const dim = v.type?.tensorType?.shape?.dim ?? [];
-    dim.forEach((d, i) => {
-      if (i >= 2) {
-        d.dimParam = `tessera_s${i}`;
-        delete d.dimValue;
-      }
-    });
-  }
-  // Intermediate shape annotations would contradict the new sizes.
-  if (m.graph) m.graph.valueInfo = [];
-  return encodeModelProto(m);
+  return declaresOtherSpatialDims(bytes, dims) ? freeSpatialDims(bytes) : bytes;
 }
 
 function toOutput(t: ort.Tensor): OnnxRunOutput {
