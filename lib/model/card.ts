@@ -45,6 +45,29 @@ export const ModelClassSchema = z
   .strict();
 export type ModelClass = z.infer<typeof ModelClassSchema>;
 
+/**
+ * Instance step of 'cell-pipeline' cards (lib/model/cell-instances.ts). The network outputs
+ * [P(bg), p·(1−q), p·q] with p the foreground probability and q the second map: the normalised
+ * distance to the instance surface ('distance', nuclei) or the boundary probability ('boundary',
+ * membrane-stained cells).
+ */
+export const CellPipelineSchema = z
+  .object({
+    mode: z.enum(['distance', 'boundary']),
+    /** Foreground = p > this. Default 0.5. */
+    foregroundThreshold: z.number().gt(0).lt(1).optional(),
+    /** distance: seeds are components of q > this; boundary: cell interior is q < this. Default 0.5. */
+    secondThreshold: z.number().gt(0).lt(1).optional(),
+    /** boundary: minimum distance between seeds, in voxels of the finest axis (per axis scaled by spacing). Default 3. */
+    seedMinDistance: z.number().positive().optional(),
+    /** distance: seed components smaller than this are dropped. Default 8. */
+    minSeedVoxels: z.number().int().min(1).optional(),
+    /** 'isotropic': resample to cubic voxels at the finest spacing before the network and back after (nearest); 'native': run on the volume's grid. Default 'native'. */
+    resample: z.enum(['native', 'isotropic']).optional(),
+  })
+  .strict();
+export type CellPipelineCard = z.infer<typeof CellPipelineSchema>;
+
 export const ModelCardSchema = z
   .object({
     name: z.string().min(1),
@@ -75,8 +98,14 @@ export const ModelCardSchema = z
         classes: z.array(ModelClassSchema).refine((cs) => new Set(cs.map((c) => c.id)).size === cs.length, { message: 'class ids must be unique' }),
         instances: z.enum(['connected-components', 'cell-pipeline', 'none']),
         minInstanceVoxels: z.number().int().min(0),
+        /** Parameters of the 'cell-pipeline' instance step; required when instances is 'cell-pipeline'. */
+        cellPipeline: CellPipelineSchema.optional(),
       })
-      .strict(),
+      .strict()
+      .refine((o) => o.instances !== 'cell-pipeline' || o.cellPipeline !== undefined, {
+        message: "instances 'cell-pipeline' needs output.cellPipeline (at least its mode)",
+        path: ['cellPipeline'],
+      }),
   })
   .strict();
 export type ModelCard = z.infer<typeof ModelCardSchema>;

@@ -5,3 +5,4 @@ export * from './normalise';
 export * from './conform';
 export * from './prepare';
 export * from './instances';
+export * from './cell-instances';

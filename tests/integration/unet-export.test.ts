@@ -73,7 +73,7 @@ print(json.dumps(r))`,
 
     const outDir = join(dir, 'export');
     const report = JSON.parse(run(['training/unet/export.py', '--checkpoint', join(runDir, 'model.pt'), '--out', outDir, '--version', 'test']).trim().split('\n').at(-1) as string);
-    const bytes = new Uint8Array(readFileSync(join(outDir, 'model.onnx')));
+    const bytes = new Uint8Array(readFileSync(join(outDir, 'nuclei.onnx')));
     const card = parseModelCard(JSON.parse(readFileSync(join(outDir, 'card.json'), 'utf8')));
     expect(report.engine.ok).toBe(true);
     expect(bytes.length).toBeLessThanOrEqual(5 * 1024 * 1024);

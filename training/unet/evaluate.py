@@ -20,10 +20,11 @@ def predict(net, image, depth):
     m = 2 ** depth
     shape = image.shape
     padded = np.pad(image, [(0, (-n) % m) for n in shape])
+    device = next(net.parameters()).device
     with torch.no_grad():
-        f, b = net(torch.from_numpy(padded)[None, None])
-    p = torch.sigmoid(f)[0, 0].numpy()[: shape[0], : shape[1], : shape[2]]
-    q = torch.sigmoid(b)[0, 0].numpy()[: shape[0], : shape[1], : shape[2]]
+        f, b = net(torch.from_numpy(padded)[None, None].to(device))
+    p = torch.sigmoid(f)[0, 0].cpu().numpy()[: shape[0], : shape[1], : shape[2]]
+    q = torch.sigmoid(b)[0, 0].cpu().numpy()[: shape[0], : shape[1], : shape[2]]
     return p, q
 
 

@@ -8,7 +8,8 @@ training half of the real crop (x < width/2), the rest from the generated volume
 (augment.py); AdamW, cosine learning-rate decay over --iters; fixed seed. Logs one JSON line per
 --log-every steps and per evaluation to <out>/metrics.jsonl; evaluation (evaluate.py) on the
 validation half of the real crop every --eval-every steps and at the end. Saves <out>/model.pt
-(weights + config) at the end (and best.pt, the best validation AP@0.5).
+(weights + config) at the end: the exported model. best.pt (the best validation AP@0.5 seen) is
+kept as a diagnostic only: choosing a checkpoint by the validation half would tune on it.
 """
 import argparse
 import json
@@ -45,6 +46,7 @@ def parse_args(argv=None):
     a.add_argument('--lr', type=float, default=2e-3)
     a.add_argument('--real-frac', type=float, default=0.3)
     a.add_argument('--threads', type=int, default=2)
+    a.add_argument('--device', default='cpu', help="torch device: cpu (the recipe) or cuda (quick checks on a lent GPU)")
     a.add_argument('--log-every', type=int, default=10)
     a.add_argument('--eval-every', type=int, default=250)
     a.add_argument('--limit-volumes', type=int, default=None)
@@ -57,6 +59,10 @@ def to_batch(crops, mode):
     key = 'boundary' if mode == 'boundary' else 'distance'
     second = torch.from_numpy(np.stack([c[key] for c in crops])[:, None].astype(np.float32))
     return x, fg, second
+
+
+def cpu_state(net):
+    return {k: v.detach().cpu() for k, v in net.state_dict().items()}
 
 
 def main(argv=None):
@@ -76,12 +82,13 @@ def main(argv=None):
         raise SystemExit(f'{args.data} holds {kind} volumes, not {args.kind}')
     real_train, real_val = real_halves(args.kind)
     load_s = time.time() - t_load
-    net = UNet3D(args.base, args.depth)
+    device = torch.device(args.device)
+    net = UNet3D(args.base, args.depth).to(device)
     opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=1e-4)
     config = {'kind': args.kind, 'mode': mode, 'base': args.base, 'depth': args.depth, 'crop_xyz': [cx, cy, cz],
               'seed': args.seed, 'iters': args.iters, 'batch': args.batch, 'lr': args.lr, 'real_frac': args.real_frac,
               'generated_volumes': len(generated), 'data': os.path.abspath(args.data), 'parameters': count_parameters(net),
-              'torch': torch.__version__, 'threads': args.threads}
+              'torch': torch.__version__, 'threads': args.threads, 'device': args.device}
     log_path = os.path.join(args.out, 'metrics.jsonl')
     log = open(log_path, 'w')
 
@@ -103,7 +110,7 @@ def main(argv=None):
         for _ in range(args.batch):
             src = real_train if rng.random() < args.real_frac else generated[rng.integers(len(generated))]
             crops.append(augment(random_crop(src, crop, rng), rng))
-        x, fg, second = to_batch(crops, mode)
+        x, fg, second = (t.to(device) for t in to_batch(crops, mode))
         net.train()
         f, b = net(x)
         loss, parts = unet_loss(f, b, fg, second, mode)
@@ -126,10 +133,10 @@ def main(argv=None):
             emit({'event': 'eval', 'iter': it, 'time_s': round(time.time() - t0, 1), 'eval_s': round(time.time() - te, 1), 'val': real_val.name, **m})
             if m['ap50'] > best:
                 best = m['ap50']
-                torch.save({'config': config, 'state_dict': net.state_dict(), 'iter': it, 'val': m}, os.path.join(args.out, 'best.pt'))
+                torch.save({'config': config, 'state_dict': cpu_state(net), 'iter': it, 'val': m}, os.path.join(args.out, 'best.pt'))
         if stop:
             break
-    torch.save({'config': config, 'state_dict': net.state_dict(), 'iter': it}, os.path.join(args.out, 'model.pt'))
+    torch.save({'config': config, 'state_dict': cpu_state(net), 'iter': it, 'val': m}, os.path.join(args.out, 'model.pt'))
     emit({'event': 'end', 'iter': it, 'time_s': round(time.time() - t0, 1), 'best_val_ap50': best})
     log.close()
 

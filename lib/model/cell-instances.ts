@@ -1,0 +1,200 @@
+/**
+ * The instance step of 'cell-pipeline' models (the bundled `nuclei` and `cells` U-Nets): from the
+ * network's two maps to instances, with the classical post-processing stages of lib/segmentation.
+ *
+ * The network outputs three probabilities per voxel, [P(bg), p·(1−q), p·q], where p is the
+ * foreground probability and q the second map; `cellMapsFromProbabilities` recovers
+ *   p = 1 − ch0,   q = ch2 / (ch1 + ch2)   (q = 0 where ch1 + ch2 = 0).
+ *
+ * `cellInstances(p, q, shape, spacing, params)`:
+ * - mode 'distance' (nuclei; q = normalised distance to the nucleus surface):
+ *     fg = p > tf; seeds = 6-connected components of {fg and q > tq} (`connectedComponents`),
+ *     components under `minSeedVoxels` dropped; `watershed(−q, seeds, fg)`.
+ * - mode 'boundary' (membrane-stained cells, PlantSeg-style; q = boundary probability):
+ *     fg = p > tf; d = EDT of {fg and q < tq} in physical units (`edt`, honours spacing);
+ *     seeds = `findSeeds(d, fg, minDistance)` (skimage peak_local_max(d, labels=fg), no border
+ *     exclusion), minDistance per axis = max(1, round(seedMinDistance · min(spacing) / spacing[a]));
+ *     `watershed(q, seeds, fg)`.
+ * Then `removeSmallAndRelabel(labels, minVoxels)` (ids 1..N by first voxel, x fastest).
+ * The same recipe as training/unet/evaluate.py (the training-time proxy), tested against it.
+ * Pure; inputs are not modified. Shapes [x,y,z], x fastest.
+ */
+import { ArgumentError, ShapeError } from '../errors';
+import { connectedComponents } from '../segmentation/connected-components';
+import { edtInto } from '../segmentation/edt';
+import { removeSmallAndRelabel } from '../segmentation/relabel';
+import { findSeeds, seedsToMarkers } from '../segmentation/seeds';
+import { watershed } from '../segmentation/watershed';
+import { instanceStats } from '../segmentation/stats';
+import type { Vec3, Volume } from '../volume';
+import type { CellPipelineCard, ModelCard, ModelClass } from './card';
+import { resampleNearest, shiftCopy } from './conform';
+import type { ClassInstance } from './instances';
+import { tensorToVolume, unorient } from './layout';
+import type { InputMapping } from './prepare';
+
+export interface CellPipelineParams {
+  mode: 'distance' | 'boundary';
+  foregroundThreshold: number;
+  secondThreshold: number;
+  seedMinDistance: number;
+  minSeedVoxels: number;
+  minVoxels: number;
+  resample: 'native' | 'isotropic';
+}
+
+export const CELL_PIPELINE_DEFAULTS: Omit<CellPipelineParams, 'mode'> = {
+  foregroundThreshold: 0.5,
+  secondThreshold: 0.5,
+  seedMinDistance: 3,
+  minSeedVoxels: 8,
+  minVoxels: 20,
+  resample: 'native',
+};
+
+/** The card's instance-step parameters with defaults filled and `overrides` applied; validated. */
+export function resolveCellPipelineParams(card: ModelCard, overrides: Partial<CellPipelineParams> = {}): CellPipelineParams {
+  const cp: CellPipelineCard | undefined = card.output.cellPipeline;
+  if (card.output.instances !== 'cell-pipeline' || !cp) {
+    throw new ArgumentError(`model '${card.name}' is not a 'cell-pipeline' model`, { where: 'card.output', hint: "Set output.instances to 'cell-pipeline' with output.cellPipeline.mode." });
+  }
+  const p: CellPipelineParams = {
+    ...CELL_PIPELINE_DEFAULTS,
+    minVoxels: card.output.minInstanceVoxels,
+    ...Object.fromEntries(Object.entries(cp).filter(([, v]) => v !== undefined)),
+    ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
+  } as CellPipelineParams;
+  validateCellPipelineParams(p);
+  return p;
+}
+
+export function validateCellPipelineParams(p: CellPipelineParams, where = 'cellPipeline'): void {
+  const bad = (field: string, msg: string) => new ArgumentError(`${field} ${msg}`, { where: `${where}.${field}`, hint: 'See lib/model/cell-instances.ts for the parameters.' });
+  if (p.mode !== 'distance' && p.mode !== 'boundary') throw bad('mode', `must be 'distance' or 'boundary', got '${String(p.mode)}'`);
+  for (const k of ['foregroundThreshold', 'secondThreshold'] as const) {
+    if (!(p[k] > 0 && p[k] < 1)) throw bad(k, `must be in (0, 1), got ${p[k]}`);
+  }
+  if (!(p.seedMinDistance > 0 && Number.isFinite(p.seedMinDistance))) throw bad('seedMinDistance', `must be > 0, got ${p.seedMinDistance}`);
+  if (!(Number.isInteger(p.minSeedVoxels) && p.minSeedVoxels >= 1)) throw bad('minSeedVoxels', `must be an integer ≥ 1, got ${p.minSeedVoxels}`);
+  if (!(Number.isInteger(p.minVoxels) && p.minVoxels >= 0)) throw bad('minVoxels', `must be an integer ≥ 0, got ${p.minVoxels}`);
+  if (p.resample !== 'native' && p.resample !== 'isotropic') throw bad('resample', `must be 'native' or 'isotropic', got '${String(p.resample)}'`);
+}
+
+/**
+ * p and q from the network's three probability channels `probs` = [ch0 | ch1 | ch2], each `n`
+ * values in the same voxel order. Returns new arrays in that order.
+ */
+export function cellMapsFromProbabilities(probs: Float32Array, n: number): { p: Float32Array; q: Float32Array } {
+  if (probs.length !== 3 * n) {
+    throw new ShapeError(`expected 3 channels of ${n} voxels (${3 * n} values), got ${probs.length}`, {
+      where: 'cellMapsFromProbabilities',
+      hint: "A 'cell-pipeline' model outputs [P(bg), p·(1−q), p·q].",
+    });
+  }
+  const p = new Float32Array(n);
+  const q = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    p[i] = 1 - probs[i];
+    const a = probs[n + i];
+    const b = probs[2 * n + i];
+    const s = a + b;
+    q[i] = s > 0 ? b / s : 0;
+  }
+  return { p, q };
+}
+
+export interface CellInstancesResult {
+  labels: Uint32Array;
+  count: number;
+  seedCount: number;
+  /** Per-axis seed min distance in voxels (boundary mode; [0,0,0] for distance mode). */
+  minDistanceVoxels: Vec3;
+}
+
+/** Instances from the two maps (see the module comment). */
+export function cellInstances(p: Float32Array, q: Float32Array, shape: Vec3, spacing: Vec3, params: CellPipelineParams): CellInstancesResult {
+  const where = 'cellInstances';
+  validateCellPipelineParams(params, where);
+  const n = shape[0] * shape[1] * shape[2];
+  if (!shape.every((s) => Number.isInteger(s) && s > 0)) throw new ShapeError(`shape must be positive integers, got ${shape.join('×')}`, { where });
+  if (p.length !== n || q.length !== n) throw new ShapeError(`p has ${p.length} and q ${q.length} voxels but shape ${shape.join('×')} needs ${n}`, { where });
+  if (!spacing.every((s) => s > 0 && Number.isFinite(s))) throw new ArgumentError(`spacing must be positive, got ${spacing.join('×')}`, { where });
+  const tf = params.foregroundThreshold;
+  const tq = params.secondThreshold;
+  const fg = new Uint8Array(n);
+  for (let i = 0; i < n; i++) fg[i] = p[i] > tf ? 1 : 0;
+  let markers: Uint32Array;
+  let image: Float32Array;
+  let seedCount: number;
+  let minDistanceVoxels: Vec3 = [0, 0, 0];
+  if (params.mode === 'distance') {
+    const core = new Uint8Array(n);
+    for (let i = 0; i < n; i++) core[i] = fg[i] && q[i] > tq ? 1 : 0;
+    const cc = connectedComponents(core, shape, 6);
+    const kept = removeSmallAndRelabel(cc.labels, params.minSeedVoxels);
+    markers = kept.labels;
+    seedCount = kept.count;
+    image = new Float32Array(n);
+    for (let i = 0; i < n; i++) image[i] = -q[i];
+  } else {
+    const interior = new Uint8Array(n);
+    for (let i = 0; i < n; i++) interior[i] = fg[i] && q[i] < tq ? 1 : 0;
+    const finest = Math.min(...spacing);
+    minDistanceVoxels = spacing.map((s) => Math.max(1, Math.round((params.seedMinDistance * finest) / s))) as Vec3;
+    // The EDT needs a background voxel; a volume that is all cell interior is one seed at its first voxel.
+    const seeds = interior.includes(0)
+      ? findSeeds(edtInto({ data: interior, shape, spacing }), fg, { minDistance: minDistanceVoxels, excludeBorder: false })
+      : Uint32Array.of(0);
+    markers = seedsToMarkers(seeds, shape);
+    seedCount = seeds.length;
+    image = q;
+  }
+  const flooded = watershed(image, markers, fg, shape, { connectivity: 6 });
+  const out = removeSmallAndRelabel(flooded, params.minVoxels);
+  return { labels: out.labels, count: out.count, seedCount, minDistanceVoxels };
+}
+
+/**
+ * The card the network actually runs with: for `resample: 'isotropic'` (and a card without its own
+ * spacing) the input spacing becomes cubic voxels at the volume's finest spacing, so
+ * `prepareModelInput` resamples (trilinear) and the mapping records how to come back.
+ */
+export function cellPipelineCard(card: ModelCard, spacing: Vec3, params: CellPipelineParams): ModelCard {
+  if (params.resample !== 'isotropic' || card.input.spacing) return card;
+  const m = Math.min(...spacing);
+  return { ...card, input: { ...card.input, spacing: [m, m, m] } };
+}
+
+/**
+ * From the network output ([1,3,...] probabilities on the network's grid, `mapping` from
+ * `prepareModelInput`) to instances on the volume's native grid: p, q → crop the padding → 
+ * `cellInstances` on the (resampled) grid with its spacing → nearest neighbour back and undo any
+ * reorientation → ids renumbered 1..N by first voxel (x fastest) → per-instance stats on the
+ * native grid, class 1 (the card's foreground class name).
+ */
+export function cellInstancesOnGrid(
+  out: { data: Float32Array; dims: number[] },
+  mapping: InputMapping,
+  vol: Volume,
+  params: CellPipelineParams,
+  classes: ModelClass[],
+): { labels: Uint32Array; instances: ClassInstance[]; seedCount: number; minDistanceVoxels: Vec3; grid: { shape: Vec3; spacing: Vec3 } } {
+  const rec = mapping.conform;
+  const gridN = rec.gridShape[0] * rec.gridShape[1] * rec.gridShape[2];
+  if (out.dims.length !== 5 || out.dims[1] !== 3) {
+    throw new ShapeError(`a 'cell-pipeline' model must output [1,3,…], got [${out.dims.join(',')}]`, { where: 'cellInstancesOnGrid' });
+  }
+  const maps = cellMapsFromProbabilities(out.data, gridN);
+  const mid = rec.resample?.shape ?? rec.nativeShape;
+  const neg = rec.offset.map((o) => -o) as Vec3;
+  const p = shiftCopy(tensorToVolume(maps.p, rec.gridShape, mapping.axisOrder), rec.gridShape, mid, neg, 0);
+  const q = shiftCopy(tensorToVolume(maps.q, rec.gridShape, mapping.axisOrder), rec.gridShape, mid, neg, 0);
+  const r = cellInstances(p, q, mid, rec.gridSpacing, params);
+  let lab = rec.resample ? resampleNearest(r.labels, mid, rec.nativeShape) : r.labels;
+  if (mapping.orientation) lab = unorient(lab, mapping.nativeShape, mapping.orientation);
+  const labels = removeSmallAndRelabel(lab, 0).labels;
+  const fgClass = classes.find((c) => c.id === 1);
+  const stats = instanceStats({ data: labels, shape: vol.shape, spacing: vol.spacing, affine: vol.affine });
+  const instances = stats.map((s) => ({ ...s, classId: 1, className: fgClass?.name ?? 'class1' }));
+  return { labels, instances, seedCount: r.seedCount, minDistanceVoxels: r.minDistanceVoxels, grid: { shape: mid, spacing: rec.gridSpacing } };
+}
