@@ -15,7 +15,7 @@ import { segmentPointsCommand } from './commands/segment-points';
 export const HELP = `Usage: tessera <command> [options]
 
 Commands:
-  segment-cells <input> --out <labels.nii.gz>   classical nuclei/cell instance segmentation
+  segment-cells <input> --out <labels.nii.gz>   nuclei/cell instances (classical, or --model nuclei|cells)
   segment-points <in.ply|pcd|las|xyz> --out <labeled.ply>  PointNet++ per-point instance segmentation
   run-model --model <m.onnx> <input> --out <labels.nii.gz>  run an ONNX segmentation model
   eval --pred <labels> --gt <labels>            instance AP against ground truth

@@ -81,7 +81,7 @@ export default function UploadPage() {
         <div>
           <h1>Upload a volume or point cloud</h1>
           <div className="subtle">
-            Volumes: NIfTI-1/2 (.nii or .nii.gz). Point clouds: PLY, PCD, LAS/LAZ, XYZ/CSV/TXT (per-point{' '}
+            Volumes: NIfTI-1/2 (.nii or .nii.gz) or TIFF z stacks (.tif/.tiff, ImageJ/OME, one channel). Point clouds: PLY, PCD, LAS/LAZ, XYZ/CSV/TXT (per-point{' '}
             <code>instance</code>/<code>class</code>/<code>label</code> properties become the ground truth). The file is checked on the
             server before anything is stored.
           </div>
@@ -114,14 +114,14 @@ export default function UploadPage() {
           onDragLeave={() => setDragging(false)}
           onDrop={onDrop}
         >
-          <strong>Drop a .nii / .nii.gz volume or a .ply / .pcd / .las / .laz / .xyz / .csv / .txt point cloud here</strong>
+          <strong>Drop a .nii / .nii.gz / .tif volume or a .ply / .pcd / .las / .laz / .xyz / .csv / .txt point cloud here</strong>
           <div className="subtle" style={{ marginTop: 6 }}>
             or click to choose a file
           </div>
           <input
             ref={inputRef}
             type="file"
-            accept=".nii,.gz,.nii.gz,.ply,.pcd,.las,.laz,.xyz,.csv,.txt,application/gzip,application/octet-stream"
+            accept=".nii,.gz,.nii.gz,.tif,.tiff,image/tiff,.ply,.pcd,.las,.laz,.xyz,.csv,.txt,application/gzip,application/octet-stream"
             data-testid="upload-input"
             style={{ display: 'none' }}
             onChange={(e) => {

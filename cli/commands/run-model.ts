@@ -1,10 +1,11 @@
 /**
- * `tessera run-model --model <file.onnx | registry ref> <input.nii[.gz]> --out <labels.nii.gz> [--card card.json]
+ * `tessera run-model --model <file.onnx | registry ref> <input.nii[.gz] | input.tif[f]> --out <labels.nii.gz> [--card card.json]
  *   [--device auto|cpu|gpu|ort] [--axis-order file|xyz|zyx] [--json stats.json]`
  *
- * Runs an ONNX segmentation network on a NIfTI volume (server/inference/run-model-on-volume.ts:
- * card-driven normalisation, layout and conform step, our WebGPU engine or onnxruntime-node) and
- * writes the argmax class label map on the input's grid and affine (writeLabelNifti). Without
+ * Runs an ONNX segmentation network on a NIfTI volume or TIFF stack (cli/io.ts readImageFile;
+ * server/inference/run-model-on-volume.ts: card-driven normalisation, layout and conform step, our
+ * WebGPU engine or onnxruntime-node) and writes the argmax class label map on the input's grid and
+ * affine (cli/io.ts labelNiftiFor: a NIfTI's header kept, a TIFF's spacing on a diagonal affine). Without
  * --card the bare-model defaults apply (lib/model/card.ts `defaultCard`: min-max to [0,1], axis
  * order 'file', native grid, classes from the output channels). `--axis-order` overrides the card.
  * Devices: gpu = our engine on Dawn (exit 2, one line, without an adapter; a model with ops our
@@ -20,15 +21,14 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { ArgumentError, FormatError, isTesseraError } from '../../lib/errors';
-import { writeLabelNifti } from '../../lib/formats/nifti';
 import { AxisOrderSchema, type ModelCard, defaultCard, parseModelCard } from '../../lib/model/card';
 import { runModelOnVolume } from '../../server/inference/run-model-on-volume';
 import type { InferenceDevice } from '../../server/inference/run-onnx';
 import { parse, requireString } from '../args';
 import { acquireCliGpu } from '../gpu';
-import { readBytes, readNiftiFile, wantsGzip, writeBytes } from '../io';
+import { labelNiftiFor, readBytes, readImageFile, wantsGzip, writeBytes } from '../io';
 
-export const RUN_MODEL_HELP = `Usage: tessera run-model --model <model.onnx | id | name[@version]> <input.nii[.gz]> --out <labels.nii.gz> [options]
+export const RUN_MODEL_HELP = `Usage: tessera run-model --model <model.onnx | id | name[@version]> <input.nii[.gz] | input.tif[f]> --out <labels.nii.gz> [options]
 
 Run an ONNX segmentation model (e.g. MeshNet) on a volume; writes the class label map on the input grid.
 
@@ -56,7 +56,7 @@ function resolveDevice(v: string): InferenceDevice {
  * workstation's database and blob store (DATABASE_URL, TESSERA_DATA_DIR / TESSERA_BLOB_DIR — the
  * same settings `npm start` uses; pending migrations are applied first).
  */
-async function readModel(arg: string): Promise<{ bytes: Uint8Array; card: ModelCard | null; from: string }> {
+export async function readModel(arg: string): Promise<{ bytes: Uint8Array; card: ModelCard | null; from: string }> {
   if (/\.onnx$/i.test(arg) || existsSync(arg)) return { bytes: readBytes(arg), card: null, from: arg };
   const { getEnv } = await import('../../server/env');
   const { migrate } = await import('../../server/db/migrate');
@@ -79,7 +79,8 @@ async function readModel(arg: string): Promise<{ bytes: Uint8Array; card: ModelC
   }
 }
 
-function readCard(path: string): ModelCard {
+/** A model card JSON file, parsed and validated (FormatError / ArgumentError naming the file). */
+export function readCard(path: string): ModelCard {
   const text = new TextDecoder().decode(readBytes(path));
   let json: unknown;
   try {
@@ -128,12 +129,12 @@ export async function runModelCommand(argv: string[], log: (s: string) => void):
   }
   if (axisOrder) card = { ...card, input: { ...card.input, axisOrder } };
   const t0 = performance.now();
-  const img = readNiftiFile(input);
+  const img = readImageFile(input);
   const tRead = performance.now() - t0;
   const res = await runModelOnVolume(bytes, img.volume, card, { device, acquire: acquireCliGpu });
   const t1 = performance.now();
   const labels = Uint32Array.from(res.classMap);
-  writeBytes(out, writeLabelNifti({ data: labels, shape: img.volume.shape, spacing: img.volume.spacing, affine: img.volume.affine, units: img.volume.units }, img.header, { gzip: wantsGzip(out) }));
+  writeBytes(out, labelNiftiFor(img, labels, { gzip: wantsGzip(out) }));
   const tWrite = performance.now() - t1;
   const ri = res.runInfo;
   const voxelsPerClass: Record<string, number> = {};

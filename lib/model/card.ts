@@ -77,6 +77,23 @@ export const ModelCardSchema = z
     licence: z.string().min(1),
     source: z.string().optional(),
     sha256: z.string().regex(/^[0-9a-f]{64}$/, 'sha256 must be 64 lowercase hex digits').optional(),
+    /** How the weights were made (bundled models): data and licences, augmentations, the command that retrains them. */
+    training: z
+      .object({
+        data: z.array(z.object({ name: z.string().min(1), licence: z.string().min(1), note: z.string().optional() }).strict()),
+        augmentations: z.array(z.string().min(1)),
+        command: z.string().min(1),
+        seed: z.number().int().optional(),
+        iterations: z.number().int().positive().optional(),
+        parameters: z.number().int().positive().optional(),
+        expectedSpacing: z.string().optional(),
+      })
+      .strict()
+      .optional(),
+    /** Measured quality (e.g. `tessera eval --suite validation`): one row per dataset and metric. */
+    metrics: z
+      .array(z.object({ dataset: z.string().min(1), metric: z.string().min(1), value: z.number().finite(), source: z.string().optional() }).strict())
+      .optional(),
     input: z
       .object({
         channels: z.number().int().min(1),

@@ -1,10 +1,21 @@
 /**
  * Studies: creation from an uploaded file (validated before anything is stored), listing, deletion.
+ *
+ * Volume uploads are NIfTI (.nii / .nii.gz, stored unchanged as the 'original' Asset) or TIFF z
+ * stacks (.tif / .tiff or the TIFF magic; ImageJ / OME / plain, lib/formats/tiff). Everything
+ * downstream — the viewer (NiiVue cannot read TIFF), the server jobs, browser runs — reads the
+ * 'original' Asset as NIfTI, so a TIFF is converted once, at upload: the 'original' Asset is a
+ * gzipped NIfTI of the stack (voxels and sample type as stored; the TIFF's voxel size on a diagonal
+ * affine, units µm — nm / cm / Å spacings are re-expressed in µm, which NIfTI can name), and the
+ * uploaded TIFF bytes are kept unchanged as a 'source' Asset. Multi-channel TIFFs and time series of
+ * z stacks are refused (only channel 0 / frame 0 would be read).
  */
 import { z } from 'zod';
-import { ArgumentError, FormatError, isTesseraError } from '@/lib/errors';
-import { axisCodes, readNifti, type NiftiImage } from '@/lib/formats/nifti';
-import { identityAffine } from '@/lib/volume';
+import { ArgumentError, FormatError, UnsupportedFormatError, isTesseraError } from '@/lib/errors';
+import { axisCodes, readNifti, writeNifti, type NiftiImage } from '@/lib/formats/nifti';
+import { readTiffStack, type TiffStackMeta } from '@/lib/formats/tiff';
+import { identityAffine, type Vec3, type Volume } from '@/lib/volume';
+import type { BlobRef } from '../blob/types';
 import type { ServiceDeps } from './deps';
 import { ensureDefaultProject } from './defaults';
 import { collectGarbageBlobs } from './assets';
@@ -29,7 +40,7 @@ function normaliseFilename(filename: string, gz: boolean): string {
 }
 
 function displayName(filename: string): string {
-  return filename.replace(/\.nii(\.gz)?$/i, '') || filename;
+  return filename.replace(/\.(nii(\.gz)?|tiff?)$/i, '') || filename;
 }
 
 export function niftiMeta(img: NiftiImage, gz: boolean): StudyMeta {
@@ -51,10 +62,99 @@ export function niftiMeta(img: NiftiImage, gz: boolean): StudyMeta {
   };
 }
 
+/** A TIFF upload: by extension (.tif / .tiff) or by magic ('II*\0', 'MM\0*', BigTIFF 'II+\0', 'MM\0+'). */
+export function isTiffUpload(bytes: Uint8Array, filename: string): boolean {
+  if (/\.tiff?$/i.test(filename)) return true;
+  if (bytes.length < 4) return false;
+  const [a, b, c, d] = bytes;
+  return (a === 0x49 && b === 0x49 && (c === 42 || c === 43) && d === 0) || (a === 0x4d && b === 0x4d && c === 0 && (d === 42 || d === 43));
+}
+
+/** µm per unit for the units a TIFF may carry but a NIfTI header cannot name. */
+const TO_MICRONS: Record<string, number> = { nm: 1e-3, cm: 1e4, 'Å': 1e-4 };
+
 /**
- * Validates `bytes` as NIfTI (throws a typed error otherwise, storing nothing), then stores the bytes
- * unchanged in the blob store and creates the Study and its 'original' Asset in one transaction.
- * On any failure no Study, no Asset and no orphan blob remain.
+ * Reads and checks a TIFF stack and converts it to gzipped NIfTI bytes (see the file comment).
+ * Throws a typed error (FORMAT_INVALID / FORMAT_UNSUPPORTED / TRUNCATED / ...) for anything else.
+ */
+export function tiffToNifti(bytes: Uint8Array, where: string): { nifti: Uint8Array; image: NiftiImage; tiff: TiffStackMeta } {
+  let stack: ReturnType<typeof readTiffStack>;
+  try {
+    stack = readTiffStack(bytes, where);
+  } catch (e) {
+    if (isTesseraError(e)) throw e;
+    throw new FormatError(`not a readable TIFF stack: ${e instanceof Error ? e.message : String(e)}`, {
+      where,
+      hint: 'Upload an ImageJ / OME / plain TIFF z stack, or a NIfTI file.',
+      cause: e,
+    });
+  }
+  const { volume, meta } = stack;
+  if (meta.channels > 1) {
+    throw new UnsupportedFormatError(`the TIFF has ${meta.channels} channels; a volume study holds one channel`, {
+      where,
+      hint: 'Split the channels in Fiji (Image > Color > Split Channels) and upload the one to segment.',
+    });
+  }
+  if (meta.frames > 1 && meta.slices > 1) {
+    throw new UnsupportedFormatError(`the TIFF is a time series of ${meta.frames} z stacks; a volume study holds one`, {
+      where,
+      hint: 'Save one time point (Fiji: Image > Duplicate, one frame) and upload that.',
+    });
+  }
+  const f = volume.units === undefined ? undefined : TO_MICRONS[volume.units];
+  const spacing = (f === undefined ? volume.spacing : volume.spacing.map((x) => x * f)) as Vec3;
+  const vol: Volume = { data: volume.data, shape: volume.shape, spacing, affine: identityAffine(spacing), ...(f !== undefined ? { units: 'um' } : volume.units ? { units: volume.units } : {}) };
+  const version = vol.shape.some((d) => d > 32767) ? 2 : 1; // NIfTI-1 dims are 16-bit
+  const nifti = writeNifti({ volume: vol, descrip: 'converted from TIFF by Tessera' }, { gzip: true, version });
+  return { nifti, image: readNifti(nifti, where), tiff: meta };
+}
+
+interface StoredFile {
+  bytes: Uint8Array;
+  role: 'original' | 'source';
+  filename: string;
+  mediaType: string;
+}
+
+/** Validated upload → the files to store and the study's meta (nothing stored yet). */
+function prepareVolumeUpload(bytes: Uint8Array, rawName: string): { files: StoredFile[]; meta: StudyMeta } {
+  if (isTiffUpload(bytes, rawName)) {
+    const { nifti, image, tiff } = tiffToNifti(bytes, rawName);
+    const base = displayName(rawName);
+    const tiffMeta = { kind: tiff.kind, sampleType: tiff.sampleType, compression: tiff.compression, bigTiff: tiff.bigTiff, pages: tiff.pages, channels: tiff.channels, slices: tiff.slices, frames: tiff.frames };
+    return {
+      files: [
+        { bytes: nifti, role: 'original', filename: `${base}.nii.gz`, mediaType: 'application/gzip' },
+        { bytes, role: 'source', filename: /\.tiff?$/i.test(rawName) ? rawName : `${rawName}.tif`, mediaType: 'image/tiff' },
+      ],
+      meta: { ...niftiMeta(image, true), format: 'tiff', sourceFilename: rawName, tiff: tiffMeta },
+    };
+  }
+  let img: NiftiImage;
+  try {
+    img = readNifti(bytes, rawName);
+  } catch (e) {
+    if (isTesseraError(e)) throw e;
+    throw new FormatError(`not a readable NIfTI file: ${e instanceof Error ? e.message : String(e)}`, {
+      where: rawName,
+      hint: 'Upload a NIfTI-1/2 .nii or .nii.gz file, or a TIFF stack (.tif).',
+      cause: e,
+    });
+  }
+  const gz = isGzip(bytes);
+  const filename = normaliseFilename(rawName, gz);
+  return {
+    files: [{ bytes, role: 'original', filename, mediaType: gz ? 'application/gzip' : 'application/octet-stream' }],
+    meta: niftiMeta(img, gz),
+  };
+}
+
+/**
+ * Validates `bytes` as NIfTI or a TIFF stack (throws a typed error otherwise, storing nothing), then
+ * stores the bytes (NIfTI unchanged; TIFF: the converted NIfTI as 'original' and the TIFF unchanged
+ * as 'source', see the file comment) in the blob store and creates the Study and its Assets in one
+ * transaction. On any failure no Study, no Asset and no orphan blob remain.
  */
 export async function createVolumeStudyFromUpload(
   deps: ServiceDeps,
@@ -68,46 +168,37 @@ export async function createVolumeStudyFromUpload(
   }
   const { filename: rawName, name, modality } = parsed.data;
   if (bytes.byteLength === 0) {
-    throw new FormatError('the uploaded file is empty', { where: rawName, hint: 'Choose a .nii or .nii.gz file.' });
+    throw new FormatError('the uploaded file is empty', { where: rawName, hint: 'Choose a .nii, .nii.gz or .tif file.' });
   }
-  let img: NiftiImage;
-  try {
-    img = readNifti(bytes, rawName);
-  } catch (e) {
-    if (isTesseraError(e)) throw e;
-    throw new FormatError(`not a readable NIfTI file: ${e instanceof Error ? e.message : String(e)}`, {
-      where: rawName,
-      hint: 'Upload a NIfTI-1/2 .nii or .nii.gz file.',
-      cause: e,
-    });
-  }
-  const gz = isGzip(bytes);
-  const filename = normaliseFilename(rawName, gz);
-  const meta = niftiMeta(img, gz);
+  const { files, meta } = prepareVolumeUpload(bytes, rawName);
+  const original = files[0];
 
-  const ref = await deps.blobs.put(bytes);
+  const stored: string[] = [];
   try {
+    const refs: BlobRef[] = [];
+    for (const f of files) {
+      const ref = await deps.blobs.put(f.bytes);
+      stored.push(ref.sha256);
+      refs.push(ref);
+    }
     return await deps.db.$transaction(async (tx) => {
       const project = await ensureDefaultProject(tx);
       const study = await tx.study.create({
-        data: { projectId: project.id, kind: 'volume', name: name ?? displayName(filename), modality: modality ?? null, meta: meta as object },
+        data: { projectId: project.id, kind: 'volume', name: name ?? displayName(original.filename), modality: modality ?? null, meta: meta as object },
         select: { id: true },
       });
-      const asset = await tx.asset.create({
-        data: {
-          studyId: study.id,
-          role: 'original',
-          sha256: ref.sha256,
-          bytes: BigInt(ref.bytes),
-          filename,
-          mediaType: gz ? 'application/gzip' : 'application/octet-stream',
-        },
-        select: { id: true },
-      });
-      return { studyId: study.id, assetId: asset.id };
+      const ids: string[] = [];
+      for (const [i, f] of files.entries()) {
+        const asset = await tx.asset.create({
+          data: { studyId: study.id, role: f.role, sha256: refs[i].sha256, bytes: BigInt(refs[i].bytes), filename: f.filename, mediaType: f.mediaType },
+          select: { id: true },
+        });
+        ids.push(asset.id);
+      }
+      return { studyId: study.id, assetId: ids[0] };
     });
   } catch (e) {
-    await collectGarbageBlobs(deps, [ref.sha256]).catch(() => undefined);
+    await collectGarbageBlobs(deps, stored).catch(() => undefined);
     throw e;
   }
 }

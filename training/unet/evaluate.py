@@ -28,11 +28,28 @@ def predict(net, image, depth):
     return p, q
 
 
-def instances(p, q, mode, spacing=(1.0, 1.0, 1.0), min_seed=8, min_size=20):
-    fg = p > 0.5
+def peak_local_max_aniso(dt, md, fg):
+    """peak_local_max with a per-axis (z, y, x) min distance: maxima of a (2·md+1) box filter, then
+    greedy suppression by descending value within the box (lib/segmentation/seeds.ts's semantics)."""
+    size = [2 * m + 1 for m in md]
+    mx = ndimage.maximum_filter(dt, size=size, mode='constant', cval=0)
+    cand = np.argwhere((dt == mx) & fg & (dt > dt.min()))
+    order = np.argsort(-dt[tuple(cand.T)], kind='stable')
+    taken = []
+    for c in cand[order]:
+        if all(np.any(np.abs(c - t) > np.array(md)) for t in taken):
+            taken.append(c)
+    return np.array(taken, dtype=np.int64).reshape(-1, 3)
+
+
+def instances(p, q, mode, spacing=(1.0, 1.0, 1.0), min_seed=8, min_size=20, foregroundThreshold=0.5, secondThreshold=0.5, seedMinDistance=3):
+    """lib/model/cell-instances.ts's recipe (its Python twin; the parameters have the card's names)."""
+    fg = p > foregroundThreshold
     if mode == 'boundary':
-        dt = ndimage.distance_transform_edt(fg & (q < 0.5), sampling=spacing)
-        peaks = peak_local_max(dt, min_distance=3, labels=fg.astype(np.int32), exclude_border=False)
+        dt = ndimage.distance_transform_edt(fg & (q < secondThreshold), sampling=spacing)
+        finest = min(spacing)
+        md = [max(1, int(np.floor(seedMinDistance * finest / s + 0.5))) for s in spacing]
+        peaks = peak_local_max_aniso(dt, md, fg) if len(set(md)) > 1 else peak_local_max(dt, min_distance=md[0], labels=fg.astype(np.int32), exclude_border=False)
         seeds = np.zeros(p.shape, dtype=np.int32)
         seeds[tuple(peaks.T)] = np.arange(1, len(peaks) + 1)
         lab = watershed(q, seeds, mask=fg)
@@ -40,7 +57,7 @@ def instances(p, q, mode, spacing=(1.0, 1.0, 1.0), min_seed=8, min_size=20):
             sizes = np.bincount(lab.ravel())
             lab[(sizes < min_size)[lab]] = 0
         return lab
-    seeds, n = ndimage.label(fg & (q > 0.5))
+    seeds, n = ndimage.label(fg & (q > secondThreshold))
     if n:
         sizes = np.bincount(seeds.ravel())
         small = sizes < min_seed

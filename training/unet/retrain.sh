@@ -16,4 +16,5 @@ if [ ! -f "$DATA/manifest.json" ]; then
   npx tessera generate-training-data --kind "$KIND" --count "$COUNT" --out "$DATA" --seed "$SEED"
 fi
 /usr/bin/python3 training/unet/train.py --kind "$KIND" --data "$DATA" --out "$OUT" --iters "$ITERS" --seed "$SEED" --threads "$THREADS"
-/usr/bin/python3 training/unet/export.py --checkpoint "$OUT/model.pt" --out "$OUT/export"
+/usr/bin/python3 training/unet/tune_postprocess.py --checkpoint "$OUT/model.pt" --json "$OUT/tuned.json"
+/usr/bin/python3 training/unet/export.py --checkpoint "$OUT/model.pt" --tuned "$OUT/tuned.json" --out "$OUT/export"

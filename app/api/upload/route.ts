@@ -1,6 +1,6 @@
 /**
  * POST /api/upload — raw body (application/octet-stream), header x-filename (URL-encoded), optional
- * x-study-name, x-modality → 201 { studyId, kind }. NIfTI (.nii / .nii.gz) becomes a 'volume' study;
+ * x-study-name, x-modality → 201 { studyId, kind }. NIfTI (.nii / .nii.gz) or a TIFF stack (.tif / .tiff, stored as NIfTI + the TIFF as 'source') becomes a 'volume' study;
  * point clouds (.ply .pcd .las .laz .xyz .csv .txt) a 'pointcloud' study. Errors: 400/413/415 { error: { code, message, where, hint } };
  * nothing is stored on failure.
  */
