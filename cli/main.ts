@@ -18,7 +18,7 @@ Commands:
   segment-cells <input> --out <labels.nii.gz>   nuclei/cell instances (classical, or --model nuclei|cells)
   segment-points <in.ply|pcd|las|xyz> --out <labeled.ply>  PointNet++ per-point instance segmentation
   run-model --model <m.onnx> <input> --out <labels.nii.gz>  run an ONNX segmentation model
-  eval --pred <labels> --gt <labels>            instance AP against ground truth
+  eval --pred <labels> --gt <labels> | --suite validation   instance AP / the bundled models' validation suite
   generate-nuclei --out <img> --labels <gt>     synthetic nuclei volume with ground truth
   generate-scene --out <scene.ply>              synthetic RGB-D scene with instance/class labels
   generate-training-data --kind nuclei|cells --count <n> --out <dir>  U-Net training volumes + targets

@@ -11,3 +11,4 @@ export * from './connected-components';
 export * from './relabel';
 export * from './stats';
 export * from './pipeline';
+export * from './membrane-pipeline';

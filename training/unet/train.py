@@ -131,6 +131,7 @@ def main(argv=None):
             te = time.time()
             m = evaluate(net, real_val, mode, args.depth)
             emit({'event': 'eval', 'iter': it, 'time_s': round(time.time() - t0, 1), 'eval_s': round(time.time() - te, 1), 'val': real_val.name, **m})
+            torch.save({'config': config, 'state_dict': cpu_state(net), 'iter': it, 'val': m}, os.path.join(args.out, 'last.pt'))
             if m['ap50'] > best:
                 best = m['ap50']
                 torch.save({'config': config, 'state_dict': cpu_state(net), 'iter': it, 'val': m}, os.path.join(args.out, 'best.pt'))
