@@ -64,6 +64,10 @@ export const CellPipelineSchema = z
     minSeedVoxels: z.number().int().min(1).optional(),
     /** 'isotropic': resample to cubic voxels at the finest spacing before the network and back after (nearest); 'native': run on the volume's grid. Default 'native'. */
     resample: z.enum(['native', 'isotropic']).optional(),
+    /** boundary: seeds from distance maxima ('maxima') or from cell cores, components of distance > seedMinDistance ('components'). Default 'maxima'. */
+    seedMethod: z.enum(['maxima', 'components']).optional(),
+    /** boundary: Gaussian sigma (voxels of the finest axis) on the distance before seeding. Default 0. */
+    seedSmoothing: z.number().min(0).optional(),
   })
   .strict();
 export type CellPipelineCard = z.infer<typeof CellPipelineSchema>;

@@ -14,6 +14,9 @@
  *     fg = p > tf; d = EDT of {fg and q < tq} in physical units (`edt`, honours spacing);
  *     seeds = `findSeeds(d, fg, minDistance)` (skimage peak_local_max(d, labels=fg), no border
  *     exclusion), minDistance per axis = max(1, round(seedMinDistance · min(spacing) / spacing[a]));
+ *     or, with seedMethod 'components', the 6-connected components of {d > seedMinDistance ·
+ *     min(spacing)} (cell cores; under minSeedVoxels dropped); d optionally Gaussian-smoothed first
+ *     (seedSmoothing, in voxels of the finest axis; scipy gaussian_filter, mode 'reflect');
  *     `watershed(q, seeds, fg)`.
  * Then `removeSmallAndRelabel(labels, minVoxels)` (ids 1..N by first voxel, x fastest).
  * The same recipe as training/unet/evaluate.py (the training-time proxy), tested against it.
@@ -22,6 +25,7 @@
 import { ArgumentError, ShapeError } from '../errors';
 import { connectedComponents } from '../segmentation/connected-components';
 import { edtInto } from '../segmentation/edt';
+import { gaussianSmooth } from '../segmentation/gaussian';
 import { removeSmallAndRelabel } from '../segmentation/relabel';
 import { findSeeds, seedsToMarkers } from '../segmentation/seeds';
 import { watershed } from '../segmentation/watershed';
@@ -41,6 +45,10 @@ export interface CellPipelineParams {
   minSeedVoxels: number;
   minVoxels: number;
   resample: 'native' | 'isotropic';
+  /** boundary: 'maxima' = peaks of the distance (min distance seedMinDistance); 'components' = components of {distance > seedMinDistance · finest spacing} (cell cores). */
+  seedMethod: 'maxima' | 'components';
+  /** boundary: Gaussian sigma (voxels of the finest axis) applied to the distance before seeding; 0 = none. */
+  seedSmoothing: number;
 }
 
 export const CELL_PIPELINE_DEFAULTS: Omit<CellPipelineParams, 'mode'> = {
@@ -50,6 +58,8 @@ export const CELL_PIPELINE_DEFAULTS: Omit<CellPipelineParams, 'mode'> = {
   minSeedVoxels: 8,
   minVoxels: 20,
   resample: 'native',
+  seedMethod: 'maxima',
+  seedSmoothing: 0,
 };
 
 /** The card's instance-step parameters with defaults filled and `overrides` applied; validated. */
@@ -78,6 +88,8 @@ export function validateCellPipelineParams(p: CellPipelineParams, where = 'cellP
   if (!(Number.isInteger(p.minSeedVoxels) && p.minSeedVoxels >= 1)) throw bad('minSeedVoxels', `must be an integer ≥ 1, got ${p.minSeedVoxels}`);
   if (!(Number.isInteger(p.minVoxels) && p.minVoxels >= 0)) throw bad('minVoxels', `must be an integer ≥ 0, got ${p.minVoxels}`);
   if (p.resample !== 'native' && p.resample !== 'isotropic') throw bad('resample', `must be 'native' or 'isotropic', got '${String(p.resample)}'`);
+  if (p.seedMethod !== 'maxima' && p.seedMethod !== 'components') throw bad('seedMethod', `must be 'maxima' or 'components', got '${String(p.seedMethod)}'`);
+  if (!(p.seedSmoothing >= 0 && Number.isFinite(p.seedSmoothing))) throw bad('seedSmoothing', `must be ≥ 0, got ${p.seedSmoothing}`);
 }
 
 /**
@@ -142,11 +154,25 @@ export function cellInstances(p: Float32Array, q: Float32Array, shape: Vec3, spa
     const finest = Math.min(...spacing);
     minDistanceVoxels = spacing.map((s) => Math.max(1, Math.round((params.seedMinDistance * finest) / s))) as Vec3;
     // The EDT needs a background voxel; a volume that is all cell interior is one seed at its first voxel.
-    const seeds = interior.includes(0)
-      ? findSeeds(edtInto({ data: interior, shape, spacing }), fg, { minDistance: minDistanceVoxels, excludeBorder: false })
-      : Uint32Array.of(0);
-    markers = seedsToMarkers(seeds, shape);
-    seedCount = seeds.length;
+    if (!interior.includes(0)) {
+      markers = seedsToMarkers(Uint32Array.of(0), shape);
+      seedCount = 1;
+    } else {
+      let dist = edtInto({ data: interior, shape, spacing });
+      if (params.seedSmoothing > 0) dist = gaussianSmooth(dist, params.seedSmoothing * finest);
+      if (params.seedMethod === 'maxima') {
+        const seeds = findSeeds(dist, fg, { minDistance: minDistanceVoxels, excludeBorder: false });
+        markers = seedsToMarkers(seeds, shape);
+        seedCount = seeds.length;
+      } else {
+        const t = params.seedMinDistance * finest;
+        const core = new Uint8Array(n);
+        for (let i = 0; i < n; i++) core[i] = fg[i] && dist.data[i] > t ? 1 : 0;
+        const kept = removeSmallAndRelabel(connectedComponents(core, shape, 6).labels, params.minSeedVoxels);
+        markers = kept.labels;
+        seedCount = kept.count;
+      }
+    }
     image = q;
   }
   const flooded = watershed(image, markers, fg, shape, { connectivity: 6 });

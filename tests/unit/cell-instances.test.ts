@@ -13,6 +13,7 @@ import { matchedVoxelAgreement } from '@/lib/metrics/agreement';
 import { instanceAP } from '@/lib/metrics';
 import { parseModelCard } from '@/lib/model/card';
 import {
+  CELL_PIPELINE_DEFAULTS,
   type CellPipelineParams,
   cellInstances,
   cellInstancesOnGrid,
@@ -28,7 +29,7 @@ const index = JSON.parse(readFileSync(join(DIR, 'index.json'), 'utf8')) as {
   shape: Vec3;
   arrays: Record<string, { file: string; dtype: 'uint32' | 'float32'; length: number }>;
   counts: Record<string, number>;
-  params: Omit<CellPipelineParams, 'mode' | 'resample'>;
+  params: Omit<CellPipelineParams, 'mode' | 'resample' | 'seedMethod' | 'seedSmoothing'>;
 };
 function load(name: string): Float32Array | Uint32Array {
   const e = index.arrays[name];
@@ -43,12 +44,17 @@ const p = load('p') as Float32Array;
 const gt = load('gt') as Uint32Array;
 
 describe('cellInstances vs training/unet/evaluate.py (scipy/skimage)', () => {
-  for (const mode of ['distance', 'boundary'] as const) {
-    it(`${mode} mode: the same instances as the Python recipe (≥ 99.9 % voxels after matching), ${index.counts[mode]} of ${index.counts.gt}`, () => {
+  const cases = [
+    { name: 'distance', mode: 'distance', extra: {} },
+    { name: 'boundary', mode: 'boundary', extra: {} },
+    { name: 'boundary_components', mode: 'boundary', extra: { seedMethod: 'components', seedMinDistance: 2, seedSmoothing: 1 } },
+  ] as const;
+  for (const { name, mode, extra } of cases) {
+    it(`${name}: the same instances as the Python recipe (≥ 99.9 % voxels after matching), ${index.counts[name]} of ${index.counts.gt}`, () => {
       const q = load(`q_${mode}`) as Float32Array;
-      const want = load(`labels_${mode}`) as Uint32Array;
-      const r = cellInstances(p, q, shape, [1, 1, 1], { ...index.params, mode, resample: 'native' });
-      expect(r.count).toBe(index.counts[mode]);
+      const want = load(`labels_${name}`) as Uint32Array;
+      const r = cellInstances(p, q, shape, [1, 1, 1], { ...CELL_PIPELINE_DEFAULTS, ...index.params, mode, resample: 'native', ...extra });
+      expect(r.count).toBe(index.counts[name]);
       expect(Math.min(matchedVoxelAgreement(r.labels, want), matchedVoxelAgreement(want, r.labels))).toBeGreaterThanOrEqual(0.999);
       // and the recipe does what it is for: every ball found
       expect(instanceAP(r.labels, gt).ap50).toBe(1);
@@ -149,7 +155,7 @@ describe('cellInstancesOnGrid (padding, resampling, back to the native grid)', (
 describe('parameters', () => {
   it('card values, then overrides, then defaults', () => {
     const r = resolveCellPipelineParams(card, { minVoxels: 5 });
-    expect(r).toEqual({ mode: 'distance', foregroundThreshold: 0.5, secondThreshold: 0.5, seedMinDistance: 3, minSeedVoxels: 8, minVoxels: 5, resample: 'native' });
+    expect(r).toEqual({ mode: 'distance', foregroundThreshold: 0.5, secondThreshold: 0.5, seedMinDistance: 3, minSeedVoxels: 8, minVoxels: 5, resample: 'native', seedMethod: 'maxima', seedSmoothing: 0 });
   });
   it('typed errors for bad values and non-cell-pipeline cards', () => {
     expect(() => resolveCellPipelineParams(card, { foregroundThreshold: 1.5 })).toThrow(TesseraError);

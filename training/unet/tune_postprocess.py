@@ -39,9 +39,10 @@ def main():
     train, val = real_halves(cfg['kind'])
     maps = {s.name: predict(net, s.image, cfg['depth']) for s in (train, val)}
     if mode == 'boundary':
-        grid = [dict(seedMinDistance=m, secondThreshold=t, foregroundThreshold=0.5) for m, t in itertools.product([2, 3, 4, 5, 6, 8], [0.3, 0.4, 0.5, 0.6])]
+        grid = [dict(seedMethod='maxima', seedSmoothing=s, seedMinDistance=m, secondThreshold=t) for s, m, t in itertools.product([0, 2], [3, 4, 5, 6, 8, 10], [0.4, 0.5, 0.6])]
+        grid += [dict(seedMethod='components', seedSmoothing=s, seedMinDistance=m, secondThreshold=t) for s, m, t in itertools.product([0, 2], [1, 2, 3, 4, 6], [0.4, 0.5, 0.6])]
     else:
-        grid = [dict(secondThreshold=t, foregroundThreshold=f) for t, f in itertools.product([0.3, 0.4, 0.5, 0.6, 0.7], [0.3, 0.4, 0.5, 0.6])]
+        grid = [dict(secondThreshold=t, foregroundThreshold=f) for t, f in itertools.product([0.3, 0.4, 0.5, 0.6, 0.7, 0.8], [0.3, 0.4, 0.5, 0.6])]
     rows = []
     for g in grid:
         row = {'params': g}
