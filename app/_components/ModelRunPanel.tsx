@@ -5,10 +5,13 @@
  * server (runs.runModel). Shows live progress ("tile k/n"), then the stored Run's runner, device
  * and adapter (and why the engine was not used, when it was not), or the error.
  *
- * The panel follows its own run with runs.get; the parent is told when a run starts and ends so
- * it can select it (the class map then shows as the overlay, coloured by the card's classes).
+ * The machinery is `useModelRun` (start a browser or server run of a model, follow it with
+ * runs.get, progress/tiles/error) and `ModelRunStatus` (its status box), shared with the viewer's
+ * Segment panel, which runs the bundled nuclei / cells models through them. The parent is told
+ * when a run starts and ends so it can select it (a class map then shows as the overlay coloured
+ * by the card's classes; a 'cell-pipeline' model's instance map in instance colours).
  */
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { skipToken, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTRPC, useTRPCClient, type RouterOutputs } from './trpc';
 import { parseModelCard } from '@/lib/model/card';
@@ -18,13 +21,16 @@ import RunProgress, { RunDevice } from './RunProgress';
 import { describeError, isActive } from './run-status';
 
 export type ModelSummary = RouterOutputs['models']['list'][number];
-type ServerDevice = 'auto' | 'gpu' | 'cpu' | 'ort';
-const SERVER_DEVICES: [ServerDevice, string][] = [
+type RunRow = RouterOutputs['runs']['get'];
+export type ModelServerDevice = 'auto' | 'gpu' | 'cpu' | 'ort';
+type ServerDevice = ModelServerDevice;
+export const MODEL_SERVER_DEVICES: [ServerDevice, string][] = [
   ['auto', 'auto (tessera on the GPU if possible, else onnxruntime)'],
   ['gpu', 'GPU (tessera engine, Dawn)'],
   ['cpu', 'CPU (tessera engine)'],
   ['ort', 'onnxruntime-node (CPU)'],
 ];
+const SERVER_DEVICES = MODEL_SERVER_DEVICES;
 
 export type GpuProbeState = 'pending' | 'available' | 'unavailable';
 
@@ -58,34 +64,44 @@ function deviceLabel(run: { device: string; params?: unknown }): string {
 const RUNNER_LABEL: Record<string, string> = { tessera: 'tessera', 'onnxruntime-web': 'onnxruntime-web', 'onnxruntime-node': 'onnxruntime-node' };
 const DEVICE_LABEL: Record<string, string> = { webgpu: 'WebGPU', wasm: 'WebAssembly', cpu: 'CPU' };
 
-export default function ModelRunPanel(props: {
+/** What `useModelRun` gives a panel: start a run, and the state of the one it started last. */
+export interface ModelRunState {
+  /** Runs `model` in this page ('browser') or on the server (with `serverDevice`). */
+  start: (model: ModelSummary, runOn: RunOn, serverDevice: ServerDevice) => void;
+  /** The started Run as stored (polled until it ends); null before it exists. */
+  run: RunRow | null;
+  /** A browser run is computing in this page. */
+  busy: boolean;
+  /** Something is going on (page computing, request pending, Run queued/running). */
+  running: boolean;
+  /** The stage to show: the page's phase during a browser run, else the Run's stage. */
+  phase: string | null;
+  /** Tiles done/total (server: from the stage "tile k/n"; browser: this page's count). */
+  tiles: { done: number; total: number } | null;
+  /** Why onnxruntime-web was used instead of the tessera engine (browser runs). */
+  fallback: string | null;
+  error: string | null;
+}
+
+/**
+ * Starts and follows model runs for one panel. `onRunStarted` / `onRunFinished` tell the parent
+ * (the viewer selects the finished run).
+ */
+export function useModelRun(props: {
   studyId: string;
-  disabled: boolean;
-  gpuProbe: GpuProbeState;
-  /** A Run was created (browser or server). */
   onRunStarted: (runId: string) => void;
-  /** The Run finished (succeeded or failed). */
   onRunFinished: (runId: string, status: string) => void;
-}) {
-  const { studyId, disabled, gpuProbe, onRunStarted, onRunFinished } = props;
+}): ModelRunState {
+  const { studyId, onRunStarted, onRunFinished } = props;
   const trpc = useTRPC();
   const trpcClient = useTRPCClient();
   const queryClient = useQueryClient();
-  const models = useQuery(trpc.models.list.queryOptions());
-
-  const [modelId, setModelId] = useState<string>('');
-  const [runOnChoice, setRunOnChoice] = useState<RunOn | null>(null);
-  const [serverDevice, setServerDevice] = useState<ServerDevice>('auto');
   const [runId, setRunId] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [progress, setProgress] = useState<ModelRunProgress | null>(null);
   /** Last tile count of this page's run (kept after it finished). */
   const [browserTiles, setBrowserTiles] = useState<{ done: number; total: number } | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const runOn: RunOn = runOnChoice ?? (gpuProbe === 'unavailable' ? 'server' : 'browser');
-
-  const list = useMemo(() => models.data ?? [], [models.data]);
-  const model = list.find((m) => m.id === modelId) ?? list[0] ?? null;
 
   const run = useQuery(
     trpc.runs.get.queryOptions(runId ? { id: runId } : skipToken, {
@@ -133,7 +149,7 @@ export default function ModelRunPanel(props: {
           },
           onProgress: (p) => {
             setProgress(p);
-            if ((p.phase === 'inference' || p.phase === 'uploading') && p.total > 0) setBrowserTiles({ done: p.done, total: p.total });
+            if ((p.phase === 'inference' || p.phase === 'instances' || p.phase === 'uploading') && p.total > 0) setBrowserTiles({ done: p.done, total: p.total });
           },
         });
       } catch (e) {
@@ -146,16 +162,106 @@ export default function ModelRunPanel(props: {
     [studyId, trpcClient, queryClient, trpc, onRunStarted],
   );
 
-  const running = busy || runServer.isPending || (!!r && isActive(r.status));
-  const tiles = r?.location === 'server' ? tilesFromStage(r.stage) : browserTiles;
-  const phase = busy && progress ? progress.phase : (r?.stage ?? null);
-  const fallback = fallbackOf(r);
+  const start = useCallback(
+    (m: ModelSummary, runOn: RunOn, serverDevice: ServerDevice) => {
+      setError(null);
+      setRunId(null);
+      setBrowserTiles(null);
+      if (runOn === 'browser') void runBrowser(m);
+      else runServer.mutate({ studyId, modelId: m.id, device: serverDevice });
+    },
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [runBrowser, runServer.mutate, studyId],
+  );
+
+  return {
+    start,
+    run: r,
+    busy,
+    running: busy || runServer.isPending || (!!r && isActive(r.status)),
+    phase: busy && progress ? progress.phase : (r?.stage ?? null),
+    tiles: r?.location === 'server' ? tilesFromStage(r.stage) : browserTiles,
+    fallback: fallbackOf(r),
+    error,
+  };
+}
+
+/**
+ * The status box of a `useModelRun` run: stage, tiles, progress, runner/device/adapter, fallback,
+ * instance count. Test ids `<prefix>-progress|-status|-stage|-tiles|-device|-fallback|-done`.
+ */
+export function ModelRunStatus(props: { state: ModelRunState; prefix: string; done?: ReactNode }) {
+  const { state, prefix } = props;
+  const r = state.run;
+  if (!r && !state.busy) return null;
+  const tiles = state.tiles;
+  return (
+    <RunProgress
+      prefix={prefix}
+      run={r}
+      stage={state.phase}
+      headExtra={
+        tiles &&
+        tiles.total > 0 && (
+          <span className="mono" data-testid={`${prefix}-tiles`} data-done={tiles.done} data-total={tiles.total}>
+            {' '}
+            · tile {tiles.done}/{tiles.total}
+          </span>
+        )
+      }
+      done={{ testId: `${prefix}-done`, data: { 'data-instances': r?.instanceCount ?? 0 }, content: props.done ?? <>{r?.instanceCount ?? 0} instances</> }}
+    >
+      {r && (
+        <RunDevice
+          testId={`${prefix}-device`}
+          run={r}
+          runner={RUNNER_LABEL[r.runner] ?? r.runner}
+          device={deviceLabel(r)}
+          data={{
+            'data-runner': r.runner,
+            'data-execution-provider': String((r.params as Record<string, unknown> | null)?.executionProvider ?? ''),
+            'data-adapter': r.adapter ?? '',
+          }}
+        />
+      )}
+      {state.fallback && (
+        <div className="subtle small" data-testid={`${prefix}-fallback`}>
+          onnxruntime-web used: {state.fallback}
+        </div>
+      )}
+    </RunProgress>
+  );
+}
+
+export default function ModelRunPanel(props: {
+  studyId: string;
+  disabled: boolean;
+  gpuProbe: GpuProbeState;
+  /** A Run was created (browser or server). */
+  onRunStarted: (runId: string) => void;
+  /** The Run finished (succeeded or failed). */
+  onRunFinished: (runId: string, status: string) => void;
+}) {
+  const { studyId, disabled, gpuProbe, onRunStarted, onRunFinished } = props;
+  const trpc = useTRPC();
+  const models = useQuery(trpc.models.list.queryOptions());
+  const state = useModelRun({ studyId, onRunStarted, onRunFinished });
+
+  const [modelId, setModelId] = useState<string>('');
+  const [runOnChoice, setRunOnChoice] = useState<RunOn | null>(null);
+  const [serverDevice, setServerDevice] = useState<ServerDevice>('auto');
+  const runOn: RunOn = runOnChoice ?? (gpuProbe === 'unavailable' ? 'server' : 'browser');
+
+  const list = useMemo(() => models.data ?? [], [models.data]);
+  const model = list.find((m) => m.id === modelId) ?? list[0] ?? null;
+  const running = state.running;
 
   return (
     <section className="panel" data-testid="model-run-panel">
       <h2>Run model</h2>
       <div className="subtle small" style={{ marginBottom: 10 }}>
-        A registered ONNX model (<a href="/models">model registry</a>) on this volume: class map as the overlay, instances listed below.
+        A registered ONNX model (<a href="/models">model registry</a>) on this volume: its class map (or, for cell-pipeline models, its
+        instances) as the overlay, instances listed below.
       </div>
       {models.isError && (
         <div className="alert alert-error" role="alert">
@@ -200,58 +306,18 @@ export default function ModelRunPanel(props: {
         data-testid="model-run-button"
         disabled={disabled || !model || running}
         onClick={() => {
-          if (!model) return;
-          setError(null);
-          setRunId(null);
-          setBrowserTiles(null);
-          if (runOn === 'browser') void runBrowser(model);
-          else runServer.mutate({ studyId, modelId: model.id, device: serverDevice });
+          if (model) state.start(model, runOn, serverDevice);
         }}
       >
         {running ? 'Running…' : 'Run model'}
       </button>
-      {error && (
+      {state.error && (
         <div className="alert alert-error" role="alert" data-testid="model-run-error">
-          {error}
+          {state.error}
         </div>
       )}
-      {(r || busy) && (
-        <RunProgress
-          // test ids: model-run-progress, model-run-status, model-run-stage
-          prefix="model-run"
-          run={r}
-          stage={phase}
-          headExtra={
-            tiles &&
-            tiles.total > 0 && (
-              <span className="mono" data-testid="model-run-tiles" data-done={tiles.done} data-total={tiles.total}>
-                {' '}
-                · tile {tiles.done}/{tiles.total}
-              </span>
-            )
-          }
-          done={{ testId: 'model-run-done', content: <>{r?.instanceCount ?? 0} instances</> }}
-        >
-          {r && (
-            <RunDevice
-              testId="model-run-device"
-              run={r}
-              runner={RUNNER_LABEL[r.runner] ?? r.runner}
-              device={deviceLabel(r)}
-              data={{
-                'data-runner': r.runner,
-                'data-execution-provider': String((r.params as Record<string, unknown> | null)?.executionProvider ?? ''),
-                'data-adapter': r.adapter ?? '',
-              }}
-            />
-          )}
-          {fallback && (
-            <div className="subtle small" data-testid="model-run-fallback">
-              onnxruntime-web used: {fallback}
-            </div>
-          )}
-        </RunProgress>
-      )}
+      {/* test ids: model-run-progress, -status, -stage, -tiles, -device, -fallback, -done */}
+      <ModelRunStatus state={state} prefix="model-run" />
     </section>
   );
 }

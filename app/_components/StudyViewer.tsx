@@ -1,11 +1,20 @@
 'use client';
+/**
+ * The study page: NiiVue viewer with the selected run's labels, the instance table, the run's
+ * details and downloads, and the panels that segment: "Segment cells" (method: the classical
+ * pipeline, or Tessera's bundled Nuclei / Cells 3-D U-Nets found in the model registry; Run on
+ * Browser (WebGPU) | Server) and "Run model" (any registered model).
+ *
+ * Overlay colours: classical runs and 'cell-pipeline' model runs (params.cellPipeline: the labels
+ * are instances) use the instance palette; other model runs hold class ids, coloured by the card.
+ */
 import Link from 'next/link';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { skipToken, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTRPC, useTRPCClient, type RouterOutputs } from './trpc';
 import NiivueViewer, { type LabelLayer } from './NiivueViewer';
 import InstanceTable, { type InstanceRow, type Review } from './InstanceTable';
-import ModelRunPanel from './ModelRunPanel';
+import ModelRunPanel, { MODEL_SERVER_DEVICES, ModelRunStatus, engineLabel, useModelRun, type ModelServerDevice, type ModelSummary } from './ModelRunPanel';
 import { type RunOn } from './RunOnPicker';
 import WebGpuRunOnPicker, { useGpuProbe } from './WebGpuRunOnPicker';
 import RunProgress, { RunDevice } from './RunProgress';
@@ -47,6 +56,32 @@ function classesOf(card: unknown): ClassColour[] | null {
   return ok.length ? ok : null;
 }
 
+/** The Segment panel's methods: the classical pipeline or a bundled model (registry name). */
+type SegmentMethod = 'classical' | 'nuclei' | 'cells';
+const BUNDLED_METHODS: { method: Exclude<SegmentMethod, 'classical'>; label: string; about: string }[] = [
+  {
+    method: 'nuclei',
+    label: 'Nuclei model',
+    about: 'Fluorescent nuclei. A 3-D U-Net predicts each voxel’s nucleus probability and distance to the nucleus surface; nucleus cores seed a watershed.',
+  },
+  {
+    method: 'cells',
+    label: 'Cells model',
+    about: 'Membrane-stained cells. A 3-D U-Net predicts cell and boundary probabilities; seeds from the distance to the boundaries, then a watershed on the boundary map.',
+  },
+];
+
+/** The registered bundled model of that name (a 'cell-pipeline' card; the latest registered first in models.list), or null. */
+function bundledModel(models: ModelSummary[] | undefined, name: string): ModelSummary | null {
+  return models?.find((m) => m.name === name && (m.card as { output?: { instances?: unknown } })?.output?.instances === 'cell-pipeline') ?? null;
+}
+
+/** A model run whose labels are instance ids (a 'cell-pipeline' model: params.cellPipeline), not class ids. */
+function holdsInstances(run: { params?: unknown } | null | undefined): boolean {
+  const p = run?.params;
+  return !!p && typeof p === 'object' && !!(p as { cellPipeline?: unknown }).cellPipeline;
+}
+
 function numOrUndef(s: string): number | undefined {
   if (s.trim() === '') return undefined;
   const x = Number(s);
@@ -77,6 +112,8 @@ export default function StudyViewer({ studyId }: { studyId: string }) {
   const [browserBusy, setBrowserBusy] = useState(false);
   const [browserStage, setBrowserStage] = useState<string | null>(null);
   const [browserError, setBrowserError] = useState<string | null>(null);
+  const [method, setMethod] = useState<SegmentMethod>('classical');
+  const [modelServerDevice, setModelServerDevice] = useState<ModelServerDevice>('auto');
   // Default: Browser when navigator.gpu gives an adapter, else Server; the user's choice wins.
   const runOn: RunOn = runOnChoice ?? (gpuProbe.state === 'available' ? 'browser' : 'server');
 
@@ -123,7 +160,8 @@ export default function StudyViewer({ studyId }: { studyId: string }) {
   // A model run's label volume holds class ids: coloured by the model card's classes.
   const models = useQuery(trpc.models.list.queryOptions());
   const currentModelId = modelIdOf(currentRun);
-  const isModelRun = !!currentModelId || (currentRun?.pipeline ?? '').startsWith('model:');
+  // A 'cell-pipeline' model run stores instance ids: instance colours, like the classical pipeline.
+  const isModelRun = (!!currentModelId || (currentRun?.pipeline ?? '').startsWith('model:')) && !holdsInstances(currentRun);
   const classes: ClassColour[] | null = useMemo(() => {
     if (!isModelRun || !currentRun) return null;
     const registered = currentModelId ? models.data?.find((m) => m.id === currentModelId) : undefined;
@@ -212,6 +250,8 @@ export default function StudyViewer({ studyId }: { studyId: string }) {
     },
     [queryClient, trpc, studyId],
   );
+  // The Segment panel's bundled-model runs (the same machinery as the "Run model" panel).
+  const segmentModelRun = useModelRun({ studyId, onRunStarted: onModelRunStarted, onRunFinished: onModelRunFinished });
 
   const onSelect = useCallback((row: InstanceRow) => {
     setSelectedLabel(row.labelId);
@@ -240,7 +280,11 @@ export default function StudyViewer({ studyId }: { studyId: string }) {
   const original = s.assets.find((a) => a.role === 'original');
   const volumeName = original?.filename && /\.nii(\.gz)?$/i.test(original.filename) ? original.filename : 'volume.nii.gz';
   const run = active.data;
-  const running = (!!run && isActive(run.status)) || browserBusy;
+  const running = (!!run && isActive(run.status)) || browserBusy || segmentModelRun.running;
+  const methodInfo = BUNDLED_METHODS.find((b) => b.method === method) ?? null;
+  const methodModel = methodInfo ? bundledModel(models.data, methodInfo.method) : null;
+  // The Segment panel shows its own model run's box (tiles, runner) while that run is the active one.
+  const showSegmentModelRun = segmentModelRun.busy || (!!segmentModelRun.run && (!run || run.id === segmentModelRun.run.id));
 
   return (
     <div data-testid="study-viewer" data-study-id={s.id}>
@@ -378,38 +422,83 @@ export default function StudyViewer({ studyId }: { studyId: string }) {
         </div>
 
         <aside className="side">
-          <section className="panel">
+          <section className="panel" data-testid="segment-panel">
             <h2>Segment cells</h2>
-            <div className="subtle small" style={{ marginBottom: 10 }}>
-              Classical pipeline: smoothing, Otsu threshold, distance transform, seeded watershed. Leave a field empty for its default.
-            </div>
-            <div className="param-grid">
-              <label className="field">
-                Smoothing σ ({meta.units})
-                <input type="number" min={0} step="any" value={smooth} onChange={(e) => setSmooth(e.target.value)} data-testid="param-smooth" placeholder="auto" />
-              </label>
-              <label className="field">
-                Min distance ({meta.units})
-                <input type="number" min={0} step="any" value={minDistance} onChange={(e) => setMinDistance(e.target.value)} data-testid="param-min-distance" placeholder="auto" />
-              </label>
-              <label className="field">
-                Min size (voxels)
-                <input type="number" min={0} step={1} value={minSize} onChange={(e) => setMinSize(e.target.value)} data-testid="param-min-size" placeholder="auto" />
-              </label>
-            </div>
-            <WebGpuRunOnPicker
+            <label className="field" style={{ marginBottom: 8 }}>
+              Method
+              <select
+                data-testid="segment-method"
+                value={method}
+                disabled={running || segment.isPending}
+                onChange={(e) => setMethod(e.target.value as SegmentMethod)}
+              >
+                <option value="classical">Classical pipeline</option>
+                {BUNDLED_METHODS.map((b) => {
+                  const m = bundledModel(models.data, b.method);
+                  return (
+                    <option key={b.method} value={b.method} disabled={!m} data-model-id={m?.id ?? ''}>
+                      {b.label}
+                      {m ? ` (v${m.version})` : models.isPending ? ' (loading…)' : ' (not installed)'}
+                    </option>
+                  );
+                })}
+              </select>
+            </label>
+            {method === 'classical' ? (
+              <>
+                <div className="subtle small" style={{ marginBottom: 10 }}>
+                  Classical pipeline: smoothing, Otsu threshold, distance transform, seeded watershed. Leave a field empty for its default.
+                </div>
+                <div className="param-grid">
+                  <label className="field">
+                    Smoothing σ ({meta.units})
+                    <input type="number" min={0} step="any" value={smooth} onChange={(e) => setSmooth(e.target.value)} data-testid="param-smooth" placeholder="auto" />
+                  </label>
+                  <label className="field">
+                    Min distance ({meta.units})
+                    <input type="number" min={0} step="any" value={minDistance} onChange={(e) => setMinDistance(e.target.value)} data-testid="param-min-distance" placeholder="auto" />
+                  </label>
+                  <label className="field">
+                    Min size (voxels)
+                    <input type="number" min={0} step={1} value={minSize} onChange={(e) => setMinSize(e.target.value)} data-testid="param-min-size" placeholder="auto" />
+                  </label>
+                </div>
+              </>
+            ) : (
+              <div className="subtle small" style={{ marginBottom: 10 }} data-testid="segment-method-about">
+                {methodInfo?.about} Trained by Tessera; the instances appear in the table below.
+                {methodModel ? (
+                  <span style={{ display: 'block', marginTop: 4 }} data-testid="segment-model" data-model-id={methodModel.id}>
+                    Model {methodModel.name} v{methodModel.version} · {engineLabel(methodModel)}
+                  </span>
+                ) : (
+                  <span style={{ display: 'block', marginTop: 4 }}>
+                    Not in the model registry: the server registers it at start-up from models/{method}/ (see the server log).
+                  </span>
+                )}
+              </div>
+            )}
+            <WebGpuRunOnPicker<string>
               id="run-on"
               adapterTestId="webgpu-adapter"
               gpuProbe={gpuProbe}
               runOn={runOn}
               onRunOn={setRunOnChoice}
-              device={{ testId: 'server-device', value: serverDevice, options: SERVER_DEVICES, onChange: setServerDevice }}
+              device={
+                method === 'classical'
+                  ? { testId: 'server-device', value: serverDevice, options: SERVER_DEVICES, onChange: (d) => setServerDevice(d as ServerDevice) }
+                  : { testId: 'server-device', value: modelServerDevice, options: MODEL_SERVER_DEVICES, onChange: (d) => setModelServerDevice(d as ModelServerDevice) }
+              }
             />
             <button
               className="btn btn-primary"
               data-testid="segment-button"
-              disabled={s.kind !== 'volume' || running || segment.isPending}
+              disabled={s.kind !== 'volume' || running || segment.isPending || (method !== 'classical' && !methodModel)}
               onClick={() => {
+                if (method !== 'classical') {
+                  if (methodModel) segmentModelRun.start(methodModel, runOn, modelServerDevice);
+                  return;
+                }
                 const params = { smooth: numOrUndef(smooth), minDistance: numOrUndef(minDistance), minSize: numOrUndef(minSize) };
                 const any = Object.values(params).some((v) => v !== undefined);
                 if (runOn === 'browser') {
@@ -419,7 +508,7 @@ export default function StudyViewer({ studyId }: { studyId: string }) {
                 segment.mutate({ studyId: s.id, device: serverDevice, ...(any ? { params } : {}) });
               }}
             >
-              {running || segment.isPending ? 'Segmenting…' : 'Segment cells'}
+              {running || segment.isPending ? 'Segmenting…' : method === 'nuclei' ? 'Segment nuclei' : 'Segment cells'}
             </button>
             {browserError && (
               <div className="alert alert-error" role="alert" data-testid="browser-run-error">
@@ -431,23 +520,41 @@ export default function StudyViewer({ studyId }: { studyId: string }) {
                 {describeError(segment.error)}
               </div>
             )}
-            {run && (
-              <RunProgress
-                // test ids: run-progress, run-status, run-stage
-                prefix="run"
-                run={run}
-                stage={run.stage ?? null}
-                percentTestId="run-percent"
-                done={{ content: <>{run.instanceCount ?? 0} instances in {fmtDuration(run.startedAt, run.finishedAt)}</> }}
-              >
-                <RunDevice
-                  testId="run-device"
+            {segmentModelRun.error && (
+              <div className="alert alert-error" role="alert" data-testid="segment-model-error">
+                {segmentModelRun.error}
+              </div>
+            )}
+            {showSegmentModelRun ? (
+              // test ids: segment-model-progress, -status, -stage, -tiles, -device, -fallback, -done
+              <ModelRunStatus
+                state={segmentModelRun}
+                prefix="segment-model"
+                done={
+                  <>
+                    {segmentModelRun.run?.instanceCount ?? 0} instances in {fmtDuration(segmentModelRun.run?.startedAt, segmentModelRun.run?.finishedAt)}
+                  </>
+                }
+              />
+            ) : (
+              run && (
+                <RunProgress
+                  // test ids: run-progress, run-status, run-stage
+                  prefix="run"
                   run={run}
-                  runner={null}
-                  device={run.device === 'webgpu' ? 'WebGPU' : 'CPU'}
-                  suffix={browserBusy && browserStage && run.location === 'browser' ? ` · ${browserStage}` : ''}
-                />
-              </RunProgress>
+                  stage={run.stage ?? null}
+                  percentTestId="run-percent"
+                  done={{ content: <>{run.instanceCount ?? 0} instances in {fmtDuration(run.startedAt, run.finishedAt)}</> }}
+                >
+                  <RunDevice
+                    testId="run-device"
+                    run={run}
+                    runner={null}
+                    device={run.device === 'webgpu' ? 'WebGPU' : 'CPU'}
+                    suffix={browserBusy && browserStage && run.location === 'browser' ? ` · ${browserStage}` : ''}
+                  />
+                </RunProgress>
+              )
             )}
           </section>
 

@@ -1,6 +1,6 @@
 /**
- * "Run model" on "Browser": a registered ONNX model run in this page and its class label map
- * posted to the server, which stores it and computes the instances.
+ * "Run model" on "Browser": a registered ONNX model run in this page and its label map posted to
+ * the server, which checks and stores it.
  *
  *   GET /api/models/:id/onnx + GET /api/studies/:id/volume
  *   → runner choice: tessera (gpu-kernels/onnx on navigator.gpu) or, automatically,
@@ -8,14 +8,22 @@
  *     engine lacks (UnsupportedOpError, checked before any GPU work)
  *   → runs.createBrowserModelRun (runner/device/adapter recorded)
  *   → readNifti → prepareModelInput (the card's normalisation, axis order, spacing, padding)
- *   → run (per-tile progress → runs.reportProgress) → labelsFromOutput (class map, native grid)
+ *   → run (per-tile progress → runs.reportProgress; the card's sliding window, as on the server)
+ *   → the labels, exactly as server/inference/run-model-on-volume.ts computes them:
+ *     - 'connected-components' / 'none' cards: labelsFromOutput → the CLASS map (native grid); the
+ *       server computes the instances;
+ *     - 'cell-pipeline' cards (the bundled nuclei / cells U-Nets): the network runs on
+ *       `cellPipelineCard(card, spacing, params)` (isotropic resampling when asked), then
+ *       `cellInstancesOnGrid` here → the INSTANCE map 1..N (native grid) + `result.cellPipeline`
+ *       (parameters, seedCount, grid); the server re-checks the map and recomputes the stats
  *   → writeLabelNifti (study header) → POST /api/runs/:id/result (multipart: labels + result JSON)
  *
  * Browser-safe: imports lib/ and the browser-safe gpu-kernels modules only (never node-gpu).
  */
 import { readNifti, writeLabelNifti } from '@/lib/formats/nifti';
-import type { ModelCard } from '@/lib/model/card';
-import { labelsFromOutput, prepareModelInput, tensorWindow } from '@/lib/model/prepare';
+import { withClassCount, type ModelCard } from '@/lib/model/card';
+import { cellInstancesOnGrid, cellPipelineCard, resolveCellPipelineParams } from '@/lib/model/cell-instances';
+import { labelsFromOutput, outputClassCount, prepareModelInput, tensorWindow } from '@/lib/model/prepare';
 import type { GpuContext } from '@/gpu-kernels/runtime';
 import { UnsupportedOpError, prepareModel, runModel, runSlidingWindow, type GpuModel, type OutputTensor, type RunStats } from '@/gpu-kernels/onnx';
 import { browserGpu } from './browser-run';
@@ -37,7 +45,7 @@ export interface BrowserModelRunApi extends BrowserRunReportApi {
 
 /** What the page shows while a browser model run goes on. */
 export interface ModelRunProgress {
-  phase: 'loading' | 'preparing' | 'inference' | 'uploading';
+  phase: 'loading' | 'preparing' | 'inference' | 'instances' | 'uploading';
   /** Tiles done / total during inference (1 tile when the volume fits a storage binding). */
   done: number;
   total: number;
@@ -115,15 +123,18 @@ export async function runModelInBrowser(o: BrowserModelRunOptions): Promise<Brow
     o.onProgress?.({ phase: 'preparing', done: 0, total: 0, runner: choice.runner });
     const t1 = performance.now();
     const img = readNifti(volumeBytes, 'volume');
-    const prepared = prepareModelInput(img.volume, o.model.card);
+    // 'cell-pipeline' cards run on the card adapted to the volume (isotropic resampling), as on the server.
+    const cp = o.model.card.output.instances === 'cell-pipeline' ? resolveCellPipelineParams(o.model.card) : null;
+    const card = cp ? cellPipelineCard(o.model.card, img.volume.spacing, cp) : o.model.card;
+    const prepared = prepareModelInput(img.volume, card);
     const prepareMs = performance.now() - t1;
 
     report(stageName, 0.1, true);
     o.onProgress?.({ phase: 'inference', done: 0, total: 1, runner: choice.runner });
     await new Promise((r) => setTimeout(r, 0)); // let the page paint "tile 0/n"
     const t2 = performance.now();
-    const slide = tensorWindow(o.model.card, prepared.mapping);
-    const overlap = o.model.card.input.overlap ?? 0.5;
+    const slide = tensorWindow(card, prepared.mapping);
+    const overlap = card.input.overlap ?? 0.5;
     let output: { data: Float32Array | Int32Array; dims: number[]; type: 'float32' | 'int32' };
     let engine: { delegated: number; peakBytes: number | null; tiles: number; ms: number; threads?: number; sessionMs?: number; gpuNodes?: number; onnxNodes?: number };
     if (choice.runner === 'tessera') {
@@ -162,13 +173,30 @@ export async function runModelInBrowser(o: BrowserModelRunOptions): Promise<Brow
     }
     const inferenceMs = performance.now() - t2;
 
+    let labelData: Uint32Array;
+    let cellPipeline: Record<string, unknown> | null = null;
+    let instancesMs: number | null = null;
+    if (cp) {
+      report('instances', 0.92, true);
+      o.onProgress?.({ phase: 'instances', done: engine.tiles, total: engine.tiles, runner: choice.runner });
+      await new Promise((r) => setTimeout(r, 0)); // let the page paint the stage
+      const t = performance.now();
+      if (output.type !== 'float32') throw new Error("a 'cell-pipeline' model must output float probabilities");
+      const classes = withClassCount(card, outputClassCount(output, prepared.mapping)).output.classes;
+      const r = cellInstancesOnGrid(output as { data: Float32Array; dims: number[] }, prepared.mapping, img.volume, cp, classes);
+      labelData = r.labels;
+      cellPipeline = { ...cp, seedCount: r.seedCount, minDistanceVoxels: r.minDistanceVoxels, grid: r.grid };
+      instancesMs = performance.now() - t;
+    } else {
+      labelData = Uint32Array.from(labelsFromOutput(output, prepared.mapping));
+    }
+
     report('uploading', 0.95, true);
     o.onProgress?.({ phase: 'uploading', done: engine.tiles, total: engine.tiles, runner: choice.runner });
     const t3 = performance.now();
-    const classMap = labelsFromOutput(output, prepared.mapping);
     const labels = writeLabelNifti(
       {
-        data: Uint32Array.from(classMap),
+        data: labelData,
         shape: [...img.volume.shape],
         spacing: [...img.volume.spacing],
         ...(img.volume.affine ? { affine: img.volume.affine } : {}),
@@ -179,6 +207,7 @@ export async function runModelInBrowser(o: BrowserModelRunOptions): Promise<Brow
     );
     const writeMs = performance.now() - t3;
     const timings: Record<string, number> = { downloadMs, prepareMs, totalInferenceMs: inferenceMs, writeMs };
+    if (instancesMs !== null) timings.instancesMs = instancesMs;
     if (engine.sessionMs !== undefined) timings.sessionMs = engine.sessionMs;
     const result = {
       runner: choice.runner,
@@ -195,6 +224,7 @@ export async function runModelInBrowser(o: BrowserModelRunOptions): Promise<Brow
       },
       fallbackReason: choice.fallback,
       ...(choice.runner === 'onnxruntime-web' ? { unsupportedOps: choice.unsupportedOps } : {}),
+      ...(cellPipeline ? { cellPipeline } : {}),
       timings,
     };
     await upload(labels, result);

@@ -304,12 +304,44 @@ function UploadForm({ onDone }: { onDone: () => unknown }) {
           </label>
           <label className="field">
             Instances
-            <select value={card.output?.instances ?? 'none'} onChange={(e) => edit((c) => ({ ...c, output: { ...c.output, instances: e.target.value as ModelCard['output']['instances'] } }))}>
+            <select
+              value={card.output?.instances ?? 'none'}
+              data-testid="model-card-instances"
+              onChange={(e) =>
+                edit((c) => {
+                  const instances = e.target.value as ModelCard['output']['instances'];
+                  // 'cell-pipeline' needs its block (lib/model/card.ts CellPipelineSchema); other kinds have none.
+                  const { cellPipeline, ...rest } = c.output ?? ({} as ModelCard['output']);
+                  return {
+                    ...c,
+                    output: instances === 'cell-pipeline' ? { ...rest, instances, cellPipeline: cellPipeline ?? { mode: 'distance' } } : { ...rest, instances },
+                  };
+                })
+              }
+            >
               <option value="none">none (class map only)</option>
               <option value="connected-components">connected components per class</option>
-              <option value="cell-pipeline">cell pipeline</option>
+              <option value="cell-pipeline">cell pipeline (seeds + watershed on the network&apos;s maps)</option>
             </select>
           </label>
+          {card.output?.instances === 'cell-pipeline' && (
+            <label className="field">
+              Cell pipeline mode
+              <select
+                value={card.output.cellPipeline?.mode ?? 'distance'}
+                data-testid="model-card-cell-mode"
+                onChange={(e) =>
+                  edit((c) => ({
+                    ...c,
+                    output: { ...c.output, cellPipeline: { ...(c.output.cellPipeline ?? {}), mode: e.target.value as 'distance' | 'boundary' } },
+                  }))
+                }
+              >
+                <option value="distance">distance (nuclei: channel 2 = distance to the surface)</option>
+                <option value="boundary">boundary (membrane-stained cells: channel 2 = boundary)</option>
+              </select>
+            </label>
+          )}
           <label className="field" style={{ gridColumn: '1 / -1' }}>
             Classes, one per line as id:name:#colour (empty = class0… from the model&apos;s output channels)
             <textarea

@@ -2,13 +2,20 @@
  * The server-side model run job: the study's original NIfTI + the model's ONNX bytes and card →
  * `runModelOnVolume` (server/inference) in a long-lived worker thread
  * (`workers/run-model.worker.mjs`, one per server process, jobs one at a time; the Dawn device
- * lives there and is reused) → class-map NIfTI asset + Instance rows → Run succeeded (or failed with
+ * lives there and is reused) → label NIfTI asset + Instance rows → Run succeeded (or failed with
  * the message). Stages: queued → loading → preparing → 'tile k/n' (progress = k/n of the inference
  * share) → saving → done. `storeModelResult` is shared with browser model runs.
+ *
+ * What the labels asset holds depends on the card's `output.instances`:
+ * - 'connected-components' / 'none': the CLASS map (`<base>_<model>_classes.nii.gz`);
+ * - 'cell-pipeline' (the bundled nuclei / cells U-Nets): the INSTANCE map, ids 1..N
+ *   (`<base>_<model>_instances.nii.gz`), and `params.cellPipeline` = the instance-step parameters
+ *   used (+ seedCount, minDistanceVoxels, grid).
  */
 import { TesseraError } from '@/lib/errors';
 import { readNifti, type NiftiImage } from '@/lib/formats/nifti';
 import type { ModelCard } from '@/lib/model/card';
+import type { CellPipelineParams } from '@/lib/model/cell-instances';
 import { instancesFromClasses, type ClassInstance } from '@/lib/model/instances';
 import type { LabelVolume, Vec3, Volume } from '@/lib/volume';
 import { ensureVulkanIcd } from '../gpu/vulkan';
@@ -25,8 +32,11 @@ export type ModelDeviceRequest = 'auto' | 'gpu' | 'cpu' | 'ort';
 /** What runModelOnVolume reports about the run (server/inference): runner, device, adapter, delegated, unsupportedOps, fallbackReason, peakBytes, tiles, ms, … */
 export type ModelRunInfo = RunInfo;
 
-/** What the worker sends back (the instance label volume stays in the worker). */
-export type ModelWorkerResult = Pick<RunModelOnVolumeResult, 'classMap' | 'instances' | 'runInfo' | 'params'>;
+/**
+ * What the worker sends back. `instanceLabels` only for 'cell-pipeline' cards (their instance map
+ * is the run's labels); null otherwise (a connected-components map stays in the worker).
+ */
+export type ModelWorkerResult = Pick<RunModelOnVolumeResult, 'classMap' | 'instances' | 'instanceLabels' | 'runInfo' | 'params'>;
 
 // ------------------------------------------------------------------ the worker
 
@@ -53,15 +63,16 @@ const modelWorker = new JobWorker<ModelWorkerResult, Msg, Pending>({
   },
 });
 
-/** Runs `runModelOnVolume` in the model worker thread. */
+/** Runs `runModelOnVolume` in the model worker thread (`cellPipeline`: overrides of a 'cell-pipeline' card's instance step). */
 export function runModelInWorker(
   bytes: Uint8Array,
   volume: Volume,
   card: ModelCard,
   device: ModelDeviceRequest,
   onProgress: (done: number, total: number) => void,
+  cellPipeline?: Partial<CellPipelineParams>,
 ): Promise<ModelWorkerResult> {
-  return modelWorker.run({ bytes, volume, card, device }, { onProgress });
+  return modelWorker.run({ bytes, volume, card, device, ...(cellPipeline ? { cellPipeline } : {}) }, { onProgress });
 }
 
 /** Stops the model worker (tests, graceful shutdown). Pending jobs reject. */
@@ -72,8 +83,11 @@ export function stopModelWorker(): Promise<void> {
 // ------------------------------------------------------------------ storing a result
 
 export interface ModelResultToStore {
-  /** Class ids on the study's native grid. */
-  classMap: Uint8Array | Uint16Array | Uint32Array;
+  /**
+   * The run's label volume on the study's native grid: class ids ('classes') or, for 'cell-pipeline'
+   * models, instance ids 1..N ('instances', matching `instances` one to one).
+   */
+  labels: { kind: 'classes' | 'instances'; data: Uint8Array | Uint16Array | Uint32Array };
   instances: ClassInstance[];
   runner: 'tessera' | 'onnxruntime-node' | 'onnxruntime-web';
   device: 'webgpu' | 'cpu';
@@ -86,8 +100,9 @@ export interface ModelResultToStore {
 
 /**
  * Instances of a class map as the card asks, exactly as runModelOnVolume computes them:
- * 'connected-components' → instancesFromClasses (6-connectivity, minInstanceVoxels); 'none' and
- * 'cell-pipeline' (not computed by the model runner yet) → no instances.
+ * 'connected-components' → instancesFromClasses (6-connectivity, minInstanceVoxels); 'none' → no
+ * instances. ('cell-pipeline' instances come from the network's probabilities, not from a class
+ * map: a browser posts their label map, see server/services/model-runs.ts.)
  */
 export function instancesForCard(
   classMap: Uint8Array | Uint16Array | Uint32Array,
@@ -103,9 +118,10 @@ export function instancesForCard(
 }
 
 /**
- * Writes the class-map NIfTI blob (the original's grid, affine and units), the labels Asset and the
- * Instances (className from the card) and marks the Run succeeded, in one transaction; the blob is
- * collected again if the transaction fails.
+ * Writes the label NIfTI blob (class or instance map; the original's grid, affine and units), the
+ * labels Asset (`<base>_<model>_classes.nii.gz` or `_instances.nii.gz`) and the Instances
+ * (className from the card) and marks the Run succeeded, in one transaction; the blob is collected
+ * again if the transaction fails.
  */
 export async function storeModelResult(
   deps: ServiceDeps,
@@ -116,7 +132,8 @@ export async function storeModelResult(
 ): Promise<void> {
   const saveStart = performance.now();
   const v = original.image.volume;
-  const labels: LabelVolume = { data: Uint32Array.from(r.classMap), shape: [...v.shape] as Vec3, spacing: [...v.spacing] as Vec3 };
+  const data = r.labels.data instanceof Uint32Array ? r.labels.data : Uint32Array.from(r.labels.data);
+  const labels: LabelVolume = { data, shape: [...v.shape] as Vec3, spacing: [...v.spacing] as Vec3 };
   if (v.affine) labels.affine = v.affine;
   if (v.units !== undefined) labels.units = v.units;
   const base = original.filename.replace(/\.nii(\.gz)?$/i, '');
@@ -124,7 +141,7 @@ export async function storeModelResult(
   await storeRunResult(deps, runId, {
     labels,
     header: original.image.header,
-    filename: `${base}_${tag}_classes.nii.gz`,
+    filename: `${base}_${tag}_${r.labels.kind}.nii.gz`,
     instances: r.instances,
     runner: r.runner,
     device: r.device,
@@ -152,7 +169,11 @@ export function runInfoTimings(info: ModelRunInfo, params: Record<string, unknow
 
 const yieldOnce = () => new Promise<void>((r) => setImmediate(r));
 
-export async function runModelJob(deps: ServiceDeps, runId: string, opts: { device?: ModelDeviceRequest } = {}): Promise<void> {
+export async function runModelJob(
+  deps: ServiceDeps,
+  runId: string,
+  opts: { device?: ModelDeviceRequest; cellPipeline?: Partial<CellPipelineParams> } = {},
+): Promise<void> {
   const { db, blobs } = deps;
   const device: ModelDeviceRequest = opts.device ?? 'auto';
   try {
@@ -170,23 +191,35 @@ export async function runModelJob(deps: ServiceDeps, runId: string, opts: { devi
     progress.report('preparing', 0.02);
     const t0 = performance.now();
     // Inference gets progress 0.05..0.95; tiles are reported as 'tile k/n'.
-    const result = await runModelInWorker(bytes, image.volume, model.card, device, (done, total) => {
-      const n = Math.max(1, total);
-      progress.report(`tile ${Math.min(done, n)}/${n}`, 0.05 + 0.9 * (done / n));
-    });
+    const result = await runModelInWorker(
+      bytes,
+      image.volume,
+      model.card,
+      device,
+      (done, total) => {
+        const n = Math.max(1, total);
+        progress.report(`tile ${Math.min(done, n)}/${n}`, 0.05 + 0.9 * (done / n));
+      },
+      opts.cellPipeline,
+    );
     const totalMs = performance.now() - t0;
     await progress.close();
     await db.run.updateMany({ where: { id: runId, status: 'running' }, data: { stage: 'saving', progress: 0.97 } });
     const info = result.runInfo;
+    const cellPipeline = model.card.output.instances === 'cell-pipeline';
+    if (cellPipeline && !result.instanceLabels) throw new Error(`the model worker returned no instance labels for the 'cell-pipeline' model ${model.name}`);
+    // The instance step's record goes to params.cellPipeline (not inside params.prepare).
+    const { cellPipeline: cellRecord, ...prepare } = result.params;
     await storeModelResult(deps, runId, { image, filename: original.filename }, model, {
-      classMap: result.classMap,
+      labels: cellPipeline ? { kind: 'instances', data: result.instanceLabels! } : { kind: 'classes', data: result.classMap },
       instances: result.instances,
       runner: info.runner,
       device: info.device,
       adapter: info.adapter,
       timings: { ...runInfoTimings(info, result.params), totalMs },
       params: {
-        prepare: result.params,
+        prepare,
+        ...(cellPipeline ? { cellPipeline: cellRecord } : {}),
         fallbackReason: info.fallbackReason,
         unsupportedOps: info.unsupportedOps,
         output: { dims: info.outputDims, type: info.outputType },

@@ -4,8 +4,10 @@
  * POST /api/runs/:id/result → `submitBrowserModelResult`). Both end in `storeModelResult`
  * (server/jobs/run-model.ts):
  *
- * - the CLASS label map (class ids of the card, on the study's native grid) → the Run's `labels`
- *   Asset (writeLabelNifti with the original's header: same grid, affine, units);
+ * - the label map on the study's native grid → the Run's `labels` Asset (writeLabelNifti with the
+ *   original's header: same grid, affine, units): the CLASS map (class ids of the card) for
+ *   'connected-components' / 'none' cards; the INSTANCE map (ids 1..N) for 'cell-pipeline' cards
+ *   (the bundled nuclei / cells U-Nets, lib/model/cell-instances.ts), with `params.cellPipeline`;
  * - the instances (card.output.instances; className from the card's classes) → Instance rows;
  * - Run: pipeline 'model:<name>', version = modelVersion = the model's version, modelId, runner
  *   ('tessera' | 'onnxruntime-node' | 'onnxruntime-web'), device ('webgpu' | 'cpu'), adapter;
@@ -14,14 +16,23 @@
  *   deviceRequested, `prepare` (the runner's prepare params: normalisation numbers, axis order,
  *   conform record, tensor dims …), fallbackReason and unsupportedOps.
  *
- * A browser's class map is not trusted: the server re-reads it, checks the grid (shape, spacing,
- * affine) equals the study's and every value is a class id of the card, then computes the
- * instances itself. A bad result fails the Run and stores nothing.
+ * A browser's result is not trusted: the server re-reads the label NIfTI and checks the grid
+ * (shape, spacing, affine) equals the study's. A class map: every value is a class id of the card;
+ * the server computes the instances itself. A 'cell-pipeline' instance map: integer ids 1..N
+ * numbered in order of first voxel (x fastest; what `cellInstancesOnGrid` writes), no gaps, each
+ * instance at least the card's minimum size on the native grid (1 voxel when the model ran on a
+ * resampled grid), N ≤ MAX_BROWSER_INSTANCES; the per-instance stats are recomputed here from the
+ * labels (the page sends none), and the page's `cellPipeline` record must name the card's
+ * parameters. A bad result fails the Run and stores nothing.
  */
 import { z } from 'zod';
 import { ArgumentError, TesseraError, isTesseraError } from '@/lib/errors';
 import { readNifti, type NiftiImage } from '@/lib/formats/nifti';
 import type { ModelCard } from '@/lib/model/card';
+import { cellPipelineCard, resolveCellPipelineParams, type CellPipelineParams } from '@/lib/model/cell-instances';
+import type { ClassInstance } from '@/lib/model/instances';
+import { instanceStats } from '@/lib/segmentation';
+import type { LabelVolume, Vec3 } from '@/lib/volume';
 import { track } from '../jobs/registry';
 import { failRun } from '../jobs/run-result';
 import { instancesForCard, runModelJob, storeModelResult, type ModelDeviceRequest } from '../jobs/run-model';
@@ -56,24 +67,50 @@ async function modelRunBase(deps: ServiceDeps, studyId: string, modelId: string)
 
 // ------------------------------------------------------------------ server runs
 
+const unit = z.number().gt(0).lt(1);
+
+/** Overrides of a 'cell-pipeline' card's instance step (lib/model/cell-instances.ts CellPipelineParams; mode comes from the card). */
+export const CellPipelineOverrides = z
+  .object({
+    foregroundThreshold: unit,
+    secondThreshold: unit,
+    seedMinDistance: z.number().positive().finite(),
+    minSeedVoxels: z.number().int().min(1),
+    minVoxels: z.number().int().min(0),
+    resample: z.enum(['native', 'isotropic']),
+  })
+  .partial()
+  .strict();
+
 export const RunModelInput = z.object({
   studyId: Id,
   modelId: Id,
   /** 'auto' = the engine on Dawn when possible, else onnxruntime-node; 'gpu' = Dawn or fail; 'cpu' and 'ort' = onnxruntime-node (the engine is GPU-only). */
   device: z.enum(['auto', 'gpu', 'cpu', 'ort']).default('auto'),
+  /** Only for models whose card says instances 'cell-pipeline': overrides of the card's instance-step parameters. */
+  cellPipeline: CellPipelineOverrides.optional(),
 });
 export type RunModelInput = z.input<typeof RunModelInput>;
 
 /** Creates a queued server Run of the model on the study and starts the job in-process. */
 export async function startModelRun(deps: ServiceDeps, input: RunModelInput): Promise<{ runId: string }> {
-  const { studyId, modelId, device } = RunModelInput.parse(input);
+  const { studyId, modelId, device, cellPipeline } = RunModelInput.parse(input);
   const { model, row } = await modelRunBase(deps, studyId, modelId);
+  if (cellPipeline) {
+    if (model.card.output.instances !== 'cell-pipeline') {
+      throw new ArgumentError(`model ${model.name} does not use the cell pipeline (its card says instances '${model.card.output.instances}')`, {
+        where: 'cellPipeline',
+        hint: "Leave cellPipeline out for this model; it applies to 'cell-pipeline' models such as the bundled nuclei and cells.",
+      });
+    }
+    resolveCellPipelineParams(model.card, cellPipeline); // typed error before any Run exists
+  }
   // server/inference/run-onnx.ts: 'cpu' and 'ort' are onnxruntime-node; so is any device for a model the engine lacks ops for.
   const ort = device === 'ort' || device === 'cpu' || model.unsupportedOps.length > 0;
   const run = await deps.db.run.create({
     data: {
       ...row,
-      params: { model: modelRef(model), deviceRequested: device },
+      params: { model: modelRef(model), deviceRequested: device, ...(cellPipeline ? { cellPipelineRequested: cellPipeline } : {}) },
       location: 'server',
       // What it will most likely use; the job records what it actually used (runInfo).
       runner: ort ? 'onnxruntime-node' : 'tessera',
@@ -84,7 +121,7 @@ export async function startModelRun(deps: ServiceDeps, input: RunModelInput): Pr
     },
     select: { id: true },
   });
-  track(run.id, runModelJob(deps, run.id, { device }));
+  track(run.id, runModelJob(deps, run.id, { device, ...(cellPipeline ? { cellPipeline } : {}) }));
   return { runId: run.id };
 }
 
@@ -116,6 +153,26 @@ export async function createBrowserModelRun(deps: ServiceDeps, input: CreateBrow
 }
 
 const finite = z.number().finite();
+const intVec3 = z.tuple([z.number().int().min(0), z.number().int().min(0), z.number().int().min(0)]);
+const posIntVec3 = z.tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive()]);
+const posVec3 = z.tuple([finite.positive(), finite.positive(), finite.positive()]);
+
+/** What a browser 'cell-pipeline' run reports about its instance step (lib/model/cell-instances.ts). */
+export const BrowserCellPipelineRecord = z
+  .object({
+    mode: z.enum(['distance', 'boundary']),
+    foregroundThreshold: unit,
+    secondThreshold: unit,
+    seedMinDistance: finite.positive(),
+    minSeedVoxels: z.number().int().min(1),
+    minVoxels: z.number().int().min(0),
+    resample: z.enum(['native', 'isotropic']),
+    seedCount: z.number().int().min(0),
+    minDistanceVoxels: intVec3,
+    grid: z.object({ shape: posIntVec3, spacing: posVec3 }).strict(),
+  })
+  .strict();
+type BrowserCellPipelineRecord = z.infer<typeof BrowserCellPipelineRecord>;
 
 /** The JSON part of POST /api/runs/:id/result for a model run. */
 export const BrowserModelResult = z
@@ -135,6 +192,8 @@ export const BrowserModelResult = z
     unsupportedOps: z.array(z.string().max(200)).max(500).optional(),
     /** Extra per-stage times (ms). */
     timings: z.record(z.string().max(40), finite.min(0)).optional(),
+    /** 'cell-pipeline' models: the instance step the page ran (parameters + seedCount, grid). */
+    cellPipeline: BrowserCellPipelineRecord.optional(),
   })
   .superRefine((r, ctx) => {
     if (r.runner === 'tessera' && r.device === 'wasm') ctx.addIssue({ code: 'custom', path: ['device'], message: "the tessera engine runs on 'webgpu' or 'cpu', not 'wasm'" });
@@ -144,18 +203,24 @@ export type BrowserModelResult = z.infer<typeof BrowserModelResult>;
 const bad = (message: string, where: string, hint = 'Upload the class label NIfTI written on the study grid (writeLabelNifti with the original header).') =>
   new ArgumentError(message, { where, hint });
 
+/** The uploaded label NIfTI's affine (voxel → world) must be the study's (relative tolerance 1e-3). */
+function checkAffine(img: NiftiImage, original: NiftiImage, noun: string): void {
+  const a = img.volume.affine;
+  const o = original.volume.affine;
+  if (!a || !o) return;
+  for (let r = 0; r < 3; r++)
+    for (let c = 0; c < 4; c++)
+      if (Math.abs(a[r][c] - o[r][c]) > 1e-3 * Math.max(1, Math.abs(o[r][c]))) {
+        throw bad(`the ${noun}'s affine (voxel → world) differs from the study's`, 'labels.affine');
+      }
+}
+
 /** Checks the uploaded class map against the study's grid and the card's classes; returns the class ids. */
 export function validateClassMap(bytes: Uint8Array, original: NiftiImage, card: ModelCard): Uint8Array | Uint16Array | Uint32Array {
   const img = readLabelsOnStudyGrid(bytes, original, bad, 'class map', 'class ids');
   const data = img.volume.data;
   const o = original.volume;
-  if (o.affine && img.volume.affine) {
-    for (let r = 0; r < 3; r++)
-      for (let c = 0; c < 4; c++)
-        if (Math.abs(img.volume.affine[r][c] - o.affine[r][c]) > 1e-3 * Math.max(1, Math.abs(o.affine[r][c]))) {
-          throw bad("the class map's affine (voxel → world) differs from the study's", 'labels.affine');
-        }
-  }
+  checkAffine(img, original, 'class map');
   const ids = new Set(card.output.classes.map((c) => c.id));
   ids.add(0);
   const maxId = Math.max(...ids);
@@ -169,6 +234,69 @@ export function validateClassMap(bytes: Uint8Array, original: NiftiImage, card: 
     out[i] = v;
   }
   return out;
+}
+
+/** Most instances a browser 'cell-pipeline' result may hold (far above any plausible microscopy volume). */
+export const MAX_BROWSER_INSTANCES = 1_000_000;
+
+const badInstances = (message: string, where: string) =>
+  bad(message, where, 'Upload the instance label NIfTI that cellInstancesOnGrid (lib/model/cell-instances.ts) wrote on the study grid.');
+
+/**
+ * Checks a 'cell-pipeline' instance map (see the module comment) and recomputes the instances from
+ * it: per-instance stats on the study grid (affine, units), class 1 of the card (its foreground).
+ */
+export function validateInstanceMap(
+  bytes: Uint8Array,
+  original: NiftiImage,
+  card: ModelCard,
+): { labels: Uint32Array; instances: ClassInstance[]; params: CellPipelineParams } {
+  const params = resolveCellPipelineParams(card);
+  const img = readLabelsOnStudyGrid(bytes, original, badInstances, 'instance map', 'instance ids');
+  checkAffine(img, original, 'instance map');
+  const o = original.volume;
+  const data = img.volume.data;
+  const n = data.length;
+  // Every instance has ≥ minVoxels voxels on the network's grid; on the native grid too when nothing was resampled.
+  const resampled = cellPipelineCard(card, o.spacing, params).input.spacing !== null;
+  const minPer = resampled ? 1 : Math.max(1, params.minVoxels);
+  const cap = Math.min(MAX_BROWSER_INSTANCES, Math.floor(n / minPer));
+  const labels = new Uint32Array(n);
+  let next = 1; // ids must appear in the order 1, 2, 3, … of their first voxel (x fastest)
+  for (let i = 0; i < n; i++) {
+    const v = data[i];
+    if (v === 0) continue;
+    if (v < 0 || v > next) {
+      const [x, y, z] = [i % o.shape[0], Math.floor(i / o.shape[0]) % o.shape[1], Math.floor(i / (o.shape[0] * o.shape[1]))];
+      if (v < 0) throw badInstances(`voxel (${x}, ${y}, ${z}) holds the negative id ${v}`, 'labels');
+      throw badInstances(`instance ${v} first appears at voxel (${x}, ${y}, ${z}), before instance ${next}: ids must be 1..N in the order of their first voxel`, 'labels');
+    }
+    if (v === next) {
+      if (next > cap) throw badInstances(`more than ${cap} instances: not a plausible result on ${o.shape.join('×')} voxels with instances of ≥ ${minPer} voxels`, 'labels');
+      next++;
+    }
+    labels[i] = v;
+  }
+  const lv: LabelVolume = { data: labels, shape: [...o.shape] as Vec3, spacing: [...o.spacing] as Vec3 };
+  if (o.affine) lv.affine = o.affine;
+  if (o.units !== undefined) lv.units = o.units;
+  const stats = instanceStats(lv);
+  const small = stats.find((s) => s.voxels < minPer);
+  if (small) throw badInstances(`instance ${small.labelId} has ${small.voxels} voxel(s); the card's instance step keeps only instances of ≥ ${minPer}`, 'labels');
+  const fg = card.output.classes.find((c) => c.id === 1);
+  const instances = stats.map((s) => ({ ...s, classId: 1, className: fg?.name ?? 'class1' }));
+  return { labels, instances, params };
+}
+
+/** The page's instance-step record must name the card's own parameters (browser runs take no overrides). */
+function checkCellRecord(record: BrowserCellPipelineRecord | undefined, want: CellPipelineParams): BrowserCellPipelineRecord {
+  if (!record) throw bad("missing result.cellPipeline (the instance step's parameters, seedCount and grid)", 'result.cellPipeline', 'Send the cellPipeline record of the instance step.');
+  for (const k of Object.keys(want) as (keyof CellPipelineParams)[]) {
+    if (record[k] !== want[k]) {
+      throw bad(`result.cellPipeline.${k} is ${String(record[k])} but the model's card gives ${String(want[k])}`, `result.cellPipeline.${k}`, "Run the instance step with the card's parameters (resolveCellPipelineParams).");
+    }
+  }
+  return record;
 }
 
 /**
@@ -187,21 +315,34 @@ export async function submitBrowserModelResult(
       throw new TesseraError('NOT_FOUND', `the model of run ${runId} was deleted while it ran`, { where: `run:${runId}`, hint: 'Register the model again and start a new run.' });
     }
     const model = await getModel(deps, run.modelId);
-    if (!body.labels || body.labels.byteLength === 0) throw bad('missing the class label NIfTI (multipart field "labels")', 'labels');
+    const cell = model.card.output.instances === 'cell-pipeline';
+    if (!body.labels || body.labels.byteLength === 0) throw bad(`missing the ${cell ? 'instance' : 'class'} label NIfTI (multipart field "labels")`, 'labels');
     const r = parseResultJson(BrowserModelResult, body.result, bad, 'Send { runner, device, adapter, delegated, peakBytes, tiles, ms, params }.');
     const original = await getOriginalAsset(deps, run.studyId);
     const image = readNifti(await deps.blobs.get(original.sha256), original.filename);
-    const classMap = validateClassMap(body.labels, image, model.card);
     const t0 = performance.now();
-    const instances = instancesForCard(classMap, image.volume, model.card);
-    const instancesMs = performance.now() - t0;
+    let labels: { kind: 'classes' | 'instances'; data: Uint8Array | Uint16Array | Uint32Array };
+    let instances: ClassInstance[];
+    let cellRecord: BrowserCellPipelineRecord | null = null;
+    if (cell) {
+      const checked = validateInstanceMap(body.labels, image, model.card);
+      cellRecord = checkCellRecord(r.cellPipeline, checked.params);
+      labels = { kind: 'instances', data: checked.labels };
+      instances = checked.instances;
+    } else {
+      const classMap = validateClassMap(body.labels, image, model.card);
+      labels = { kind: 'classes', data: classMap };
+      instances = instancesForCard(classMap, image.volume, model.card);
+    }
+    // A class map: the server computes the instances ('instancesMs'); an instance map: the page did, the server recomputed the stats ('statsMs').
+    const serverMs = performance.now() - t0;
     await deps.db.run.updateMany({ where: { id: runId, status: 'running' }, data: { stage: 'saving', progress: 0.98 } });
-    const timings: Record<string, number> = { ...(r.timings ?? {}), inferenceMs: r.ms, instancesMs };
+    const timings: Record<string, number> = { ...(r.timings ?? {}), inferenceMs: r.ms, ...(cell ? { statsMs: serverMs } : { instancesMs: serverMs }) };
     if (r.peakBytes !== undefined) timings.peakBytes = r.peakBytes;
     if (r.tiles !== undefined) timings.tiles = r.tiles;
     if (r.delegated !== undefined) timings.delegated = r.delegated;
     await storeModelResult(deps, runId, { image, filename: original.filename }, model, {
-      classMap,
+      labels,
       instances,
       runner: r.runner,
       device: r.device === 'webgpu' ? 'webgpu' : 'cpu',
@@ -209,6 +350,7 @@ export async function submitBrowserModelResult(
       timings,
       params: {
         prepare: r.params ?? null,
+        ...(cellRecord ? { cellPipeline: cellRecord } : {}),
         ...(r.device === 'wasm' ? { executionProvider: 'wasm' } : {}),
         fallbackReason: r.fallbackReason ?? null,
         unsupportedOps: r.unsupportedOps ?? model.unsupportedOps,

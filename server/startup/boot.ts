@@ -1,6 +1,7 @@
 /**
  * Once per process, before serving: data folders, migrations, crash recovery, default project and
- * local user, optional demo seed. `ensureBooted()` is idempotent and concurrency-safe (one shared
+ * local user, the bundled models in the registry (server/services/bundled-registry.ts; missing files
+ * are a warning), optional demo seed. `ensureBooted()` is idempotent and concurrency-safe (one shared
  * promise; a failed boot is retried by the next call).
  */
 import { mkdir } from 'node:fs/promises';
@@ -8,6 +9,7 @@ import { getEnv } from '../env';
 import { migrate, type MigrateResult } from '../db/migrate';
 import { ensureDefaultProject, ensureLocalUser } from '../services/defaults';
 import { recoverInterruptedRuns } from '../services/runs';
+import { registerBundledModels, type BundledRegistration } from '../services/bundled-registry';
 import { seedDemo } from '../demo/seed';
 import { getServerDeps } from './deps';
 
@@ -15,6 +17,7 @@ export interface BootResult {
   migrations: MigrateResult;
   recoveredRuns: number;
   demoStudyId: string | null;
+  bundledModels: BundledRegistration[];
 }
 
 const g = globalThis as unknown as { __tesseraBoot?: Promise<BootResult> };
@@ -28,11 +31,12 @@ async function boot(): Promise<BootResult> {
   const recoveredRuns = await recoverInterruptedRuns(deps);
   await ensureDefaultProject(deps.db);
   await ensureLocalUser(deps.db);
+  const bundledModels = await registerBundledModels(deps);
   const demoStudyId = env.TESSERA_SEED_DEMO === '1' ? (await seedDemo(deps)).studyId : null;
   if (migrations.applied.length || recoveredRuns) {
     console.info(`[tessera] boot: applied ${migrations.applied.length} migration(s), marked ${recoveredRuns} interrupted run(s) failed`);
   }
-  return { migrations, recoveredRuns, demoStudyId };
+  return { migrations, recoveredRuns, demoStudyId, bundledModels };
 }
 
 export function ensureBooted(): Promise<BootResult> {

@@ -5,9 +5,11 @@
 // must never be garbage-collected, so the thread is never torn down between runs). Jobs run one at
 // a time. The main thread chose VK_ICD_FILENAMES before starting this worker.
 //
-// Messages in:  { type: 'job', id, bytes: Uint8Array, volume, card, device }
+// Messages in:  { type: 'job', id, bytes: Uint8Array, volume, card, device, cellPipeline? }
 // Messages out: { type: 'progress', id, done, total }, { type: 'result', id, result }
-//               (result = { classMap, instances, runInfo, params }; the instance label volume stays here),
+//               (result = { classMap, instances, instanceLabels, runInfo, params }; instanceLabels is
+//               the Uint32Array instance map for 'cell-pipeline' cards, whose instances ARE the run's
+//               labels; null otherwise: a connected-components map stays here, the class map is stored),
 //               { type: 'error', id, error: { name, code, message, where, hint } }
 import { parentPort, workerData } from 'node:worker_threads';
 import { register } from 'tsx/esm/api';
@@ -21,15 +23,17 @@ function serialise(e) {
 }
 
 async function handle(m) {
-  const { id, bytes, volume, card, device } = m;
+  const { id, bytes, volume, card, device, cellPipeline } = m;
   try {
     inference ??= await import(workerData.inferenceModule);
     const r = await inference.runModelOnVolume(bytes, volume, card, {
       device,
+      ...(cellPipeline ? { cellPipeline } : {}),
       onProgress: (done, total) => parentPort.postMessage({ type: 'progress', id, done, total }),
     });
-    const result = { classMap: r.classMap, instances: r.instances, runInfo: r.runInfo, params: r.params };
-    parentPort.postMessage({ type: 'result', id, result }, [r.classMap.buffer]);
+    const instanceLabels = card.output.instances === 'cell-pipeline' ? r.instanceLabels : null;
+    const result = { classMap: r.classMap, instances: r.instances, instanceLabels, runInfo: r.runInfo, params: r.params };
+    parentPort.postMessage({ type: 'result', id, result }, instanceLabels ? [r.classMap.buffer, instanceLabels.buffer] : [r.classMap.buffer]);
   } catch (e) {
     parentPort.postMessage({ type: 'error', id, error: serialise(e) });
   }
