@@ -3,8 +3,8 @@
 The network runs on the whole validation volume at once (padded with zeros to a multiple of
 2**depth), BN in eval mode. Instances from the two heads (p = foreground probability, q = second
 head):
-- distance mode (nuclei): seeds = connected components of {p > 0.5 and q > 0.5}; watershed on −q
-  inside {p > 0.5};
+- distance mode (nuclei; q = P(core), the core being normalised distance to the surface > 0.5):
+  seeds = connected components of {p > 0.5 and q > 0.5}; watershed on −q inside {p > 0.5};
 - boundary mode (cells, PlantSeg-style): seeds = local maxima (min distance 3 voxels) of the distance
   transform of {q < 0.5}; watershed on q inside {p > 0.5}.
 AP@0.5 = TP / (TP + FP + FN), a match is IoU > 0.5 (lib/metrics instanceAP's definition).

@@ -33,8 +33,9 @@ CLASSES = {
 }
 DESCRIPTION = {
     'nuclei': 'Small 3-D U-Net for fluorescent nuclei. Output: [P(bg), P(nucleus rim), P(nucleus core)] where '
-              'core = normalised distance to the nucleus surface > 0.5; p_fg = 1 - ch0, distance = ch2/(ch1+ch2). '
-              'Instances: seeds from the core, watershed on the negated distance inside p_fg > 0.5.',
+              'core = the part of a nucleus whose normalised distance to its surface is > 0.5; p_fg = 1 - ch0, '
+              'P(core | nucleus) = ch2/(ch1+ch2). Instances: seeds = components of the core, watershed on the negated '
+              'core probability inside p_fg > 0.5.',
     'cells': 'Small 3-D U-Net for membrane-stained cells (PlantSeg-style). Output: [P(bg), P(cell interior), P(boundary)]; '
              'boundary map = ch2/(ch1+ch2). Instances: seeds from the distance transform of the inverted boundary, '
              'watershed on the boundary map.',
