@@ -635,7 +635,7 @@ function ParamList({ params }: { params: Record<string, unknown> }) {
   const show = (v: unknown): string =>
     typeof v === 'number' ? String(+v.toPrecision(6)) : Array.isArray(v) ? v.map(show).join(' × ') : typeof v === 'object' ? JSON.stringify(v) : String(v);
   return (
-    <span className="mono small" style={{ display: 'block', lineHeight: 1.6 }}>
+    <span className="mono small" style={{ display: 'block', lineHeight: 1.6, overflowWrap: 'anywhere' }}>
       {entries.map(([k, v]) => (
         <span key={k} style={{ display: 'block' }}>
           {k} <span className="subtle">=</span> {show(v)}

@@ -29,7 +29,7 @@ import { z } from 'zod';
 import { ArgumentError, TesseraError, isTesseraError } from '@/lib/errors';
 import { readNifti, type NiftiImage } from '@/lib/formats/nifti';
 import type { ModelCard } from '@/lib/model/card';
-import { cellPipelineCard, resolveCellPipelineParams, type CellPipelineParams } from '@/lib/model/cell-instances';
+import { CELL_PIPELINE_DEFAULTS, cellPipelineCard, resolveCellPipelineParams, type CellPipelineParams } from '@/lib/model/cell-instances';
 import type { ClassInstance } from '@/lib/model/instances';
 import { instanceStats } from '@/lib/segmentation';
 import type { LabelVolume, Vec3 } from '@/lib/volume';
@@ -67,20 +67,19 @@ async function modelRunBase(deps: ServiceDeps, studyId: string, modelId: string)
 
 // ------------------------------------------------------------------ server runs
 
-const unit = z.number().gt(0).lt(1);
+/** The instance-step parameters a caller may override (lib/model/cell-instances.ts CellPipelineParams; the mode comes from the card). */
+const OVERRIDABLE = new Set(Object.keys(CELL_PIPELINE_DEFAULTS));
+const paramValue = z.union([z.number().finite(), z.string().max(40)]);
 
-/** Overrides of a 'cell-pipeline' card's instance step (lib/model/cell-instances.ts CellPipelineParams; mode comes from the card). */
-export const CellPipelineOverrides = z
-  .object({
-    foregroundThreshold: unit,
-    secondThreshold: unit,
-    seedMinDistance: z.number().positive().finite(),
-    minSeedVoxels: z.number().int().min(1),
-    minVoxels: z.number().int().min(0),
-    resample: z.enum(['native', 'isotropic']),
-  })
-  .partial()
-  .strict();
+/**
+ * Overrides of a 'cell-pipeline' card's instance step: names from CELL_PIPELINE_DEFAULTS; the values
+ * are checked by resolveCellPipelineParams (typed INVALID_ARGUMENT) before any Run exists.
+ */
+export const CellPipelineOverrides = z.record(z.string().max(40), paramValue).superRefine((o, ctx) => {
+  for (const k of Object.keys(o)) {
+    if (!OVERRIDABLE.has(k)) ctx.addIssue({ code: 'custom', path: [k], message: `unknown cell-pipeline parameter '${k}' (known: ${[...OVERRIDABLE].join(', ')})` });
+  }
+});
 
 export const RunModelInput = z.object({
   studyId: Id,
@@ -103,7 +102,7 @@ export async function startModelRun(deps: ServiceDeps, input: RunModelInput): Pr
         hint: "Leave cellPipeline out for this model; it applies to 'cell-pipeline' models such as the bundled nuclei and cells.",
       });
     }
-    resolveCellPipelineParams(model.card, cellPipeline); // typed error before any Run exists
+    resolveCellPipelineParams(model.card, cellPipeline as Partial<CellPipelineParams>); // typed error before any Run exists
   }
   // server/inference/run-onnx.ts: 'cpu' and 'ort' are onnxruntime-node; so is any device for a model the engine lacks ops for.
   const ort = device === 'ort' || device === 'cpu' || model.unsupportedOps.length > 0;
@@ -121,7 +120,7 @@ export async function startModelRun(deps: ServiceDeps, input: RunModelInput): Pr
     },
     select: { id: true },
   });
-  track(run.id, runModelJob(deps, run.id, { device, ...(cellPipeline ? { cellPipeline } : {}) }));
+  track(run.id, runModelJob(deps, run.id, { device, ...(cellPipeline ? { cellPipeline: cellPipeline as Partial<CellPipelineParams> } : {}) }));
   return { runId: run.id };
 }
 
@@ -157,21 +156,18 @@ const intVec3 = z.tuple([z.number().int().min(0), z.number().int().min(0), z.num
 const posIntVec3 = z.tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive()]);
 const posVec3 = z.tuple([finite.positive(), finite.positive(), finite.positive()]);
 
-/** What a browser 'cell-pipeline' run reports about its instance step (lib/model/cell-instances.ts). */
+/**
+ * What a browser 'cell-pipeline' run reports about its instance step (lib/model/cell-instances.ts):
+ * the parameters it used (CellPipelineParams: numbers and names; checked against the card's by
+ * `checkCellRecord`) plus seedCount, minDistanceVoxels and grid.
+ */
 export const BrowserCellPipelineRecord = z
   .object({
-    mode: z.enum(['distance', 'boundary']),
-    foregroundThreshold: unit,
-    secondThreshold: unit,
-    seedMinDistance: finite.positive(),
-    minSeedVoxels: z.number().int().min(1),
-    minVoxels: z.number().int().min(0),
-    resample: z.enum(['native', 'isotropic']),
     seedCount: z.number().int().min(0),
     minDistanceVoxels: intVec3,
     grid: z.object({ shape: posIntVec3, spacing: posVec3 }).strict(),
   })
-  .strict();
+  .catchall(paramValue);
 type BrowserCellPipelineRecord = z.infer<typeof BrowserCellPipelineRecord>;
 
 /** The JSON part of POST /api/runs/:id/result for a model run. */
@@ -288,14 +284,17 @@ export function validateInstanceMap(
   return { labels, instances, params };
 }
 
-/** The page's instance-step record must name the card's own parameters (browser runs take no overrides). */
+/** The page's instance-step record must name exactly the card's own parameters (browser runs take no overrides). */
 function checkCellRecord(record: BrowserCellPipelineRecord | undefined, want: CellPipelineParams): BrowserCellPipelineRecord {
   if (!record) throw bad("missing result.cellPipeline (the instance step's parameters, seedCount and grid)", 'result.cellPipeline', 'Send the cellPipeline record of the instance step.');
-  for (const k of Object.keys(want) as (keyof CellPipelineParams)[]) {
-    if (record[k] !== want[k]) {
-      throw bad(`result.cellPipeline.${k} is ${String(record[k])} but the model's card gives ${String(want[k])}`, `result.cellPipeline.${k}`, "Run the instance step with the card's parameters (resolveCellPipelineParams).");
-    }
+  const hint = "Run the instance step with the card's parameters (resolveCellPipelineParams).";
+  const got = record as Record<string, unknown>;
+  for (const [k, v] of Object.entries(want)) {
+    if (got[k] !== v) throw bad(`result.cellPipeline.${k} is ${String(got[k])} but the model's card gives ${String(v)}`, `result.cellPipeline.${k}`, hint);
   }
+  const stats = new Set(['seedCount', 'minDistanceVoxels', 'grid']);
+  const extra = Object.keys(got).find((k) => !(k in want) && !stats.has(k));
+  if (extra) throw bad(`result.cellPipeline.${extra} is not a parameter of the instance step`, `result.cellPipeline.${extra}`, hint);
   return record;
 }
 
