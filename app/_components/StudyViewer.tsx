@@ -62,7 +62,7 @@ const BUNDLED_METHODS: { method: Exclude<SegmentMethod, 'classical'>; label: str
   {
     method: 'nuclei',
     label: 'Nuclei model',
-    about: 'Fluorescent nuclei. A 3-D U-Net predicts each voxel’s nucleus probability and distance to the nucleus surface; nucleus cores seed a watershed.',
+    about: 'Fluorescent nuclei. A 3-D U-Net predicts each voxel’s nucleus probability and whether it lies in a nucleus core; the cores seed a watershed.',
   },
   {
     method: 'cells',

@@ -7,7 +7,7 @@
  *   p = 1 − ch0,   q = ch2 / (ch1 + ch2)   (q = 0 where ch1 + ch2 = 0).
  *
  * `cellInstances(p, q, shape, spacing, params)`:
- * - mode 'distance' (nuclei; q = normalised distance to the nucleus surface):
+ * - mode 'distance' (nuclei; q = P(nucleus core), the core being normalised distance to the surface > 0.5):
  *     fg = p > tf; seeds = 6-connected components of {fg and q > tq} (`connectedComponents`),
  *     components under `minSeedVoxels` dropped; `watershed(−q, seeds, fg)`.
  * - mode 'boundary' (membrane-stained cells, PlantSeg-style; q = boundary probability):
