@@ -46,6 +46,7 @@ def parse_args(argv=None):
     a.add_argument('--lr', type=float, default=2e-3)
     a.add_argument('--real-frac', type=float, default=0.3)
     a.add_argument('--threads', type=int, default=2)
+    a.add_argument('--mode', choices=['distance', 'boundary'], help="second head: 'distance' (nucleus core) or 'boundary'; default per kind (nuclei: distance, cells: boundary)")
     a.add_argument('--device', default='cpu', help="torch device: cpu (the recipe) or cuda (quick checks on a lent GPU)")
     a.add_argument('--log-every', type=int, default=10)
     a.add_argument('--eval-every', type=int, default=250)
@@ -70,7 +71,7 @@ def main(argv=None):
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
-    mode = MODES[args.kind]
+    mode = args.mode or MODES[args.kind]
     cx, cy, cz = (int(v) for v in args.crop.split(','))
     crop = (cz, cy, cx)
     if any(c % 2 ** args.depth for c in crop):
