@@ -12,10 +12,10 @@
  * (the reader decodes only channel 0 / frame 0): split them in Fiji first.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { ArgumentError, FormatError, TesseraError, UnsupportedFormatError } from '../lib/errors';
+import { ArgumentError, FormatError, TesseraError } from '../lib/errors';
 import { readNifti, writeLabelNifti, type NiftiHeader } from '../lib/formats/nifti';
-import { readTiffStack, type TiffStackMeta } from '../lib/formats/tiff';
-import { identityAffine, type LabelVolume, type Vec3, type Volume } from '../lib/volume';
+import { readTiffStack, singleStackVolume, type TiffStackMeta } from '../lib/formats/tiff';
+import { identityAffine, type LabelVolume, type Volume } from '../lib/volume';
 
 export function readBytes(path: string): Uint8Array {
   try {
@@ -63,32 +63,9 @@ export interface ImageFile {
   tiff?: TiffStackMeta;
 }
 
-/** µm per unit for the units a TIFF may carry but a NIfTI header cannot. */
-const TO_MICRONS: Record<string, number> = { nm: 1e-3, cm: 1e4, 'Å': 1e-4 };
-
-/** A TIFF volume with nm / cm / Å spacing re-expressed in µm (diagonal affine); others unchanged. */
-function inNiftiUnits(v: Volume): Volume {
-  const f = v.units === undefined ? undefined : TO_MICRONS[v.units];
-  if (f === undefined) return { ...v, affine: identityAffine(v.spacing) };
-  const spacing = v.spacing.map((s) => s * f) as Vec3;
-  return { ...v, spacing, affine: identityAffine(spacing), units: 'um' };
-}
-
 function readTiffFile(path: string): ImageFile {
-  const { volume, meta } = readTiffStack(readBytes(path), path);
-  if (meta.channels > 1) {
-    throw new UnsupportedFormatError(`the TIFF has ${meta.channels} channels; only single-channel stacks can be segmented`, {
-      where: path,
-      hint: 'Split the channels in Fiji (Image > Color > Split Channels) and save the one to segment as a TIFF.',
-    });
-  }
-  if (meta.frames > 1 && meta.slices > 1) {
-    throw new UnsupportedFormatError(`the TIFF is a time series of ${meta.frames} z stacks; one z stack is expected`, {
-      where: path,
-      hint: 'Save one time point (Fiji: Image > Duplicate, one frame) as a TIFF.',
-    });
-  }
-  return { format: 'tiff', volume: inNiftiUnits(volume), header: null, tiff: meta };
+  const stack = readTiffStack(readBytes(path), path);
+  return { format: 'tiff', volume: singleStackVolume(stack, path), header: null, tiff: stack.meta };
 }
 
 /**

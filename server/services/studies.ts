@@ -11,10 +11,10 @@
  * z stacks are refused (only channel 0 / frame 0 would be read).
  */
 import { z } from 'zod';
-import { ArgumentError, FormatError, UnsupportedFormatError, isTesseraError } from '@/lib/errors';
+import { ArgumentError, FormatError, isTesseraError } from '@/lib/errors';
 import { axisCodes, readNifti, writeNifti, type NiftiImage } from '@/lib/formats/nifti';
-import { readTiffStack, type TiffStackMeta } from '@/lib/formats/tiff';
-import { identityAffine, type Vec3, type Volume } from '@/lib/volume';
+import { readTiffStack, singleStackVolume, type TiffStackMeta } from '@/lib/formats/tiff';
+import { identityAffine } from '@/lib/volume';
 import type { BlobRef } from '../blob/types';
 import type { ServiceDeps } from './deps';
 import { ensureDefaultProject } from './defaults';
@@ -70,9 +70,6 @@ export function isTiffUpload(bytes: Uint8Array, filename: string): boolean {
   return (a === 0x49 && b === 0x49 && (c === 42 || c === 43) && d === 0) || (a === 0x4d && b === 0x4d && c === 0 && (d === 42 || d === 43));
 }
 
-/** µm per unit for the units a TIFF may carry but a NIfTI header cannot name. */
-const TO_MICRONS: Record<string, number> = { nm: 1e-3, cm: 1e4, 'Å': 1e-4 };
-
 /**
  * Reads and checks a TIFF stack and converts it to gzipped NIfTI bytes (see the file comment).
  * Throws a typed error (FORMAT_INVALID / FORMAT_UNSUPPORTED / TRUNCATED / ...) for anything else.
@@ -89,25 +86,10 @@ export function tiffToNifti(bytes: Uint8Array, where: string): { nifti: Uint8Arr
       cause: e,
     });
   }
-  const { volume, meta } = stack;
-  if (meta.channels > 1) {
-    throw new UnsupportedFormatError(`the TIFF has ${meta.channels} channels; a volume study holds one channel`, {
-      where,
-      hint: 'Split the channels in Fiji (Image > Color > Split Channels) and upload the one to segment.',
-    });
-  }
-  if (meta.frames > 1 && meta.slices > 1) {
-    throw new UnsupportedFormatError(`the TIFF is a time series of ${meta.frames} z stacks; a volume study holds one`, {
-      where,
-      hint: 'Save one time point (Fiji: Image > Duplicate, one frame) and upload that.',
-    });
-  }
-  const f = volume.units === undefined ? undefined : TO_MICRONS[volume.units];
-  const spacing = (f === undefined ? volume.spacing : volume.spacing.map((x) => x * f)) as Vec3;
-  const vol: Volume = { data: volume.data, shape: volume.shape, spacing, affine: identityAffine(spacing), ...(f !== undefined ? { units: 'um' } : volume.units ? { units: volume.units } : {}) };
+  const vol = singleStackVolume(stack, where);
   const version = vol.shape.some((d) => d > 32767) ? 2 : 1; // NIfTI-1 dims are 16-bit
   const nifti = writeNifti({ volume: vol, descrip: 'converted from TIFF by Tessera' }, { gzip: true, version });
-  return { nifti, image: readNifti(nifti, where), tiff: meta };
+  return { nifti, image: readNifti(nifti, where), tiff: stack.meta };
 }
 
 interface StoredFile {

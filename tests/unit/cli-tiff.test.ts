@@ -247,7 +247,7 @@ describe('CLI commands on TIFF input', () => {
       [['segment-cells', png, '--out', join(dir, 'o.nii.gz')], 2, /^error: unsupported input format '\.png' \(.*cells\.png\)\. Give a NIfTI file \(\.nii, \.nii\.gz\) or a TIFF stack \(\.tif, \.tiff\)\.$/],
       [['run-model', '--model', join(dir, 'half.onnx'), png, '--out', join(dir, 'o.nii.gz')], 2, /^error: unsupported input format '\.png'/],
       [['eval', '--pred', png, '--gt', join(PLANTSEG, 'sample_ovule_label.tif')], 2, /^error: unsupported input format '\.png'/],
-      [['segment-cells', join(fixtures, 'imagej_2ch_uint8.tif'), '--out', join(dir, 'o.nii.gz')], 1, /^error: the TIFF has 2 channels; only single-channel stacks can be segmented \(.*imagej_2ch_uint8\.tif\)\. Split the channels/],
+      [['segment-cells', join(fixtures, 'imagej_2ch_uint8.tif'), '--out', join(dir, 'o.nii.gz')], 1, /^error: the TIFF has 2 channels; a volume holds one channel \(.*imagej_2ch_uint8\.tif\)\. Split the channels/],
       [['segment-cells', join(fixtures, 'bad_truncated_data.tif'), '--out', join(dir, 'o.nii.gz')], 1, /^error: .*\(.*bad_truncated_data\.tif/],
       [['segment-cells', join(fixtures, 'bad_magic.tif'), '--out', join(dir, 'o.nii.gz')], 1, /^error: not a TIFF file/],
     ];

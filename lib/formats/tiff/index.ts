@@ -3,3 +3,4 @@ export { readTiffStack, MAX_TIFF_VOXELS, MAX_TIFF_BYTES } from './read';
 export { decodeLzw, decodePackBits, decodeDeflate } from './codecs';
 export { normalizeUnit } from './metadata';
 export type { TiffStack, TiffStackMeta, TiffStackKind, TiffSampleType, TiffCompressionName } from './types';
+export { singleStackVolume } from './single-stack';
