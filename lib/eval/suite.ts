@@ -32,15 +32,8 @@ export interface ModelRunResult {
 }
 export type ModelRunner = (model: ModelName, item: ValidationItem) => Promise<ModelRunResult>;
 
-export interface Scores {
-  ap50: number;
-  ap75: number;
-  apMean: number;
-  meanMatchedIoU: number;
-  nPred: number;
-  nGt: number;
-  tp50: number;
-}
+/** An item's scores: lib/metrics instanceAP without the per-threshold table. */
+export type Scores = Omit<InstanceAPResult, 'ap'>;
 
 export interface ItemResult {
   item: string;

@@ -28,7 +28,7 @@ import { type LabelVolume, type Vec3, type Volume, validateVolume } from '../vol
 import { edtInto } from './edt';
 import { gaussianSmooth } from './gaussian';
 import { otsuThreshold } from './otsu';
-import { PIPELINE_STAGES, type PipelineStage, type ProgressCallback } from './pipeline';
+import { PIPELINE_STAGES, type PipelineStage, type ProgressCallback, resolveClassicalParams } from './pipeline';
 import { removeSmallAndRelabel } from './relabel';
 import { findSeeds } from './seeds';
 import { type InstanceStats, instanceStats } from './stats';
@@ -84,25 +84,17 @@ export interface MembraneSegmentResult {
   seedCount: number;
 }
 
-/** Defaults filled in, parameters validated, physical values turned into per-axis voxel values. */
+/**
+ * Defaults filled in, parameters validated, physical values turned into per-axis voxel values:
+ * the membrane defaults, then the classical pipeline's checks and conversions (same parameters).
+ */
 export function resolveMembraneParams(v: Volume, p: MembraneParams, where = 'segmentMembranes'): ResolvedMembraneParams {
-  const r = { ...DEFAULT_MEMBRANE_PARAMS };
+  const r: MembraneParams = { ...DEFAULT_MEMBRANE_PARAMS };
   for (const [k, val] of Object.entries(p)) if (val !== undefined) (r as Record<string, unknown>)[k] = val;
-  const bad = (name: string, val: unknown, hint: string): never => {
-    throw new ArgumentError(`${name} is invalid: ${String(val)}`, { where: `${where}.${name}`, hint });
-  };
-  if (typeof r.smoothSigma !== 'number' || !Number.isFinite(r.smoothSigma) || r.smoothSigma < 0) bad('smoothSigma', r.smoothSigma, 'Use a sigma ≥ 0 in physical units (0 = off).');
-  if (r.threshold !== 'otsu' && (typeof r.threshold !== 'number' || !Number.isFinite(r.threshold))) bad('threshold', r.threshold, "Use a number or 'otsu'.");
-  if (typeof r.minDistance !== 'number' || !Number.isFinite(r.minDistance) || r.minDistance <= 0) bad('minDistance', r.minDistance, 'Use a distance > 0 in physical units.');
-  if (typeof r.minVoxels !== 'number' || !Number.isFinite(r.minVoxels) || r.minVoxels < 0) bad('minVoxels', r.minVoxels, 'Use a voxel count ≥ 0.');
-  if (typeof r.excludeBorder !== 'boolean') bad('excludeBorder', r.excludeBorder, 'Use true or false.');
-  if (![6, 18, 26].includes(r.connectivity)) bad('connectivity', r.connectivity, 'Use 6, 18 or 26.');
-  const s = v.spacing;
-  return {
-    ...r,
-    smoothSigmaVoxels: [r.smoothSigma / s[0], r.smoothSigma / s[1], r.smoothSigma / s[2]],
-    minDistanceVoxels: [0, 1, 2].map((i) => Math.max(1, Math.round(r.minDistance / s[i]))) as Vec3,
-  };
+  if (typeof r.excludeBorder !== 'boolean') {
+    throw new ArgumentError(`excludeBorder is invalid: ${String(r.excludeBorder)}`, { where: `${where}.excludeBorder`, hint: 'Use true or false.' });
+  }
+  return resolveClassicalParams(v, r, where);
 }
 
 /**
