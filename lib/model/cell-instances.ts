@@ -8,8 +8,10 @@
  *
  * `cellInstances(p, q, shape, spacing, params)`:
  * - mode 'distance' (nuclei; q = P(nucleus core), the core being normalised distance to the surface > 0.5):
- *     fg = p > tf; seeds = 6-connected components of {fg and q > tq} (`connectedComponents`),
- *     components under `minSeedVoxels` dropped; `watershed(−q, seeds, fg)`.
+ *     fg = p > tf; core = {fg and q > tq}; seeds = its 6-connected components (`connectedComponents`,
+ *     under `minSeedVoxels` dropped; seedMethod 'components', the default) or, with seedMethod
+ *     'maxima', the peaks of the core's EDT as below (touching cores merged by the network are split);
+ *     `watershed(−q, seeds, fg)`.
  * - mode 'boundary' (membrane-stained cells, PlantSeg-style; q = boundary probability):
  *     fg = p > tf; d = EDT of {fg and q < tq} in physical units (`edt`, honours spacing);
  *     seeds = `findSeeds(d, fg, minDistance)` (skimage peak_local_max(d, labels=fg), no border
@@ -45,9 +47,14 @@ export interface CellPipelineParams {
   minSeedVoxels: number;
   minVoxels: number;
   resample: 'native' | 'isotropic';
-  /** boundary: 'maxima' = peaks of the distance (min distance seedMinDistance); 'components' = components of {distance > seedMinDistance · finest spacing} (cell cores). */
+  /**
+   * boundary: 'maxima' (default) = peaks of the interior's distance transform (min distance
+   * seedMinDistance); 'components' = components of {distance > seedMinDistance · finest spacing}.
+   * distance: 'components' (default) = components of the predicted core; 'maxima' = peaks of the
+   * core's distance transform (splits touching cores that the network merged).
+   */
   seedMethod: 'maxima' | 'components';
-  /** boundary: Gaussian sigma (voxels of the finest axis) applied to the distance before seeding; 0 = none. */
+  /** Gaussian sigma (voxels of the finest axis) applied to the distance before seeding (EDT seeds); 0 = none. */
   seedSmoothing: number;
 }
 
@@ -74,6 +81,8 @@ export function resolveCellPipelineParams(card: ModelCard, overrides: Partial<Ce
     ...Object.fromEntries(Object.entries(cp).filter(([, v]) => v !== undefined)),
     ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
   } as CellPipelineParams;
+  // seedMethod's default depends on the mode: the cores' components (distance), the EDT's peaks (boundary).
+  if (cp.seedMethod === undefined && overrides.seedMethod === undefined) p.seedMethod = p.mode === 'distance' ? 'components' : 'maxima';
   validateCellPipelineParams(p);
   return p;
 }
@@ -119,7 +128,7 @@ export interface CellInstancesResult {
   labels: Uint32Array;
   count: number;
   seedCount: number;
-  /** Per-axis seed min distance in voxels (boundary mode; [0,0,0] for distance mode). */
+  /** Per-axis seed min distance in voxels (EDT-peak seeds; [0,0,0] for components of the core). */
   minDistanceVoxels: Vec3;
 }
 
@@ -135,49 +144,55 @@ export function cellInstances(p: Float32Array, q: Float32Array, shape: Vec3, spa
   const tq = params.secondThreshold;
   const fg = new Uint8Array(n);
   for (let i = 0; i < n; i++) fg[i] = p[i] > tf ? 1 : 0;
-  let markers: Uint32Array;
+  const finest = Math.min(...spacing);
+  const minDistanceVoxels: Vec3 =
+    params.mode === 'boundary' || params.seedMethod === 'maxima' ? (spacing.map((s) => Math.max(1, Math.round((params.seedMinDistance * finest) / s))) as Vec3) : [0, 0, 0];
+  // The seed region: the predicted cores (distance) or the membrane-free interior (boundary).
+  const region = new Uint8Array(n);
+  if (params.mode === 'distance') for (let i = 0; i < n; i++) region[i] = fg[i] && q[i] > tq ? 1 : 0;
+  else for (let i = 0; i < n; i++) region[i] = fg[i] && q[i] < tq ? 1 : 0;
+  let seeded: { markers: Uint32Array; count: number };
+  if (params.mode === 'distance' && params.seedMethod === 'components') {
+    const kept = removeSmallAndRelabel(connectedComponents(region, shape, 6).labels, params.minSeedVoxels);
+    seeded = { markers: kept.labels, count: kept.count };
+  } else {
+    seeded = distanceSeeds(region, fg, shape, spacing, params, minDistanceVoxels);
+  }
   let image: Float32Array;
-  let seedCount: number;
-  let minDistanceVoxels: Vec3 = [0, 0, 0];
   if (params.mode === 'distance') {
-    const core = new Uint8Array(n);
-    for (let i = 0; i < n; i++) core[i] = fg[i] && q[i] > tq ? 1 : 0;
-    const cc = connectedComponents(core, shape, 6);
-    const kept = removeSmallAndRelabel(cc.labels, params.minSeedVoxels);
-    markers = kept.labels;
-    seedCount = kept.count;
     image = new Float32Array(n);
     for (let i = 0; i < n; i++) image[i] = -q[i];
   } else {
-    const interior = new Uint8Array(n);
-    for (let i = 0; i < n; i++) interior[i] = fg[i] && q[i] < tq ? 1 : 0;
-    const finest = Math.min(...spacing);
-    minDistanceVoxels = spacing.map((s) => Math.max(1, Math.round((params.seedMinDistance * finest) / s))) as Vec3;
-    // The EDT needs a background voxel; a volume that is all cell interior is one seed at its first voxel.
-    if (!interior.includes(0)) {
-      markers = seedsToMarkers(Uint32Array.of(0), shape);
-      seedCount = 1;
-    } else {
-      let dist = edtInto({ data: interior, shape, spacing });
-      if (params.seedSmoothing > 0) dist = gaussianSmooth(dist, params.seedSmoothing * finest);
-      if (params.seedMethod === 'maxima') {
-        const seeds = findSeeds(dist, fg, { minDistance: minDistanceVoxels, excludeBorder: false });
-        markers = seedsToMarkers(seeds, shape);
-        seedCount = seeds.length;
-      } else {
-        const t = params.seedMinDistance * finest;
-        const core = new Uint8Array(n);
-        for (let i = 0; i < n; i++) core[i] = fg[i] && dist.data[i] > t ? 1 : 0;
-        const kept = removeSmallAndRelabel(connectedComponents(core, shape, 6).labels, params.minSeedVoxels);
-        markers = kept.labels;
-        seedCount = kept.count;
-      }
-    }
     image = q;
   }
+  const markers = seeded.markers;
+  const seedCount = seeded.count;
   const flooded = watershed(image, markers, fg, shape, { connectivity: 6 });
   const out = removeSmallAndRelabel(flooded, params.minVoxels);
   return { labels: out.labels, count: out.count, seedCount, minDistanceVoxels };
+}
+
+/**
+ * Seeds from the EDT of `region` (physical units, optionally smoothed): its peaks (`findSeeds`,
+ * per-axis min distance) or, with seedMethod 'components', the components of {d > seedMinDistance ·
+ * finest spacing} inside fg (under minSeedVoxels dropped). A region without a background voxel
+ * (all of the volume) is one seed at its first voxel.
+ */
+function distanceSeeds(region: Uint8Array, fg: Uint8Array, shape: Vec3, spacing: Vec3, params: CellPipelineParams, minDistance: Vec3): { markers: Uint32Array; count: number } {
+  const n = region.length;
+  if (!region.includes(0)) return { markers: seedsToMarkers(Uint32Array.of(0), shape), count: 1 };
+  const finest = Math.min(...spacing);
+  let dist = edtInto({ data: region, shape, spacing });
+  if (params.seedSmoothing > 0) dist = gaussianSmooth(dist, params.seedSmoothing * finest);
+  if (params.seedMethod === 'maxima') {
+    const seeds = findSeeds(dist, fg, { minDistance, excludeBorder: false });
+    return { markers: seedsToMarkers(seeds, shape), count: seeds.length };
+  }
+  const t = params.seedMinDistance * finest;
+  const core = new Uint8Array(n);
+  for (let i = 0; i < n; i++) core[i] = fg[i] && dist.data[i] > t ? 1 : 0;
+  const kept = removeSmallAndRelabel(connectedComponents(core, shape, 6).labels, params.minSeedVoxels);
+  return { markers: kept.labels, count: kept.count };
 }
 
 /**

@@ -45,7 +45,8 @@ const gt = load('gt') as Uint32Array;
 
 describe('cellInstances vs training/unet/evaluate.py (scipy/skimage)', () => {
   const cases = [
-    { name: 'distance', mode: 'distance', extra: {} },
+    { name: 'distance', mode: 'distance', extra: { seedMethod: 'components' } },
+    { name: 'distance_maxima', mode: 'distance', extra: { seedMethod: 'maxima', seedMinDistance: 3, seedSmoothing: 1 } },
     { name: 'boundary', mode: 'boundary', extra: {} },
     { name: 'boundary_components', mode: 'boundary', extra: { seedMethod: 'components', seedMinDistance: 2, seedSmoothing: 1 } },
   ] as const;
@@ -155,7 +156,15 @@ describe('cellInstancesOnGrid (padding, resampling, back to the native grid)', (
 describe('parameters', () => {
   it('card values, then overrides, then defaults', () => {
     const r = resolveCellPipelineParams(card, { minVoxels: 5 });
-    expect(r).toEqual({ mode: 'distance', foregroundThreshold: 0.5, secondThreshold: 0.5, seedMinDistance: 3, minSeedVoxels: 8, minVoxels: 5, resample: 'native', seedMethod: 'maxima', seedSmoothing: 0 });
+    expect(r).toEqual({ mode: 'distance', foregroundThreshold: 0.5, secondThreshold: 0.5, seedMinDistance: 3, minSeedVoxels: 8, minVoxels: 5, resample: 'native', seedMethod: 'components', seedSmoothing: 0 });
+  });
+  it("seedMethod defaults by mode (distance: the cores' components; boundary: EDT peaks); the card's or an override's wins", () => {
+    const boundary = { ...card, output: { ...card.output, cellPipeline: { mode: 'boundary' as const } } };
+    expect(resolveCellPipelineParams(boundary).seedMethod).toBe('maxima');
+    expect(resolveCellPipelineParams(card, { seedMethod: 'maxima' }).seedMethod).toBe('maxima');
+    const withMaxima = { ...card, output: { ...card.output, cellPipeline: { mode: 'distance' as const, seedMethod: 'maxima' as const } } };
+    expect(resolveCellPipelineParams(withMaxima).seedMethod).toBe('maxima');
+    expect(resolveCellPipelineParams(boundary, { seedMethod: 'components' }).seedMethod).toBe('components');
   });
   it('typed errors for bad values and non-cell-pipeline cards', () => {
     expect(() => resolveCellPipelineParams(card, { foregroundThreshold: 1.5 })).toThrow(TesseraError);

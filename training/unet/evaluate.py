@@ -42,39 +42,53 @@ def peak_local_max_aniso(dt, md, fg):
     return np.array(taken, dtype=np.int64).reshape(-1, 3)
 
 
+def _edt_seeds(p, region, fg, spacing, min_seed, seedMinDistance, seedMethod, seedSmoothing):
+    """Seeds from the distance transform of `region` (physical units): its peaks (per-axis min
+    distance = seedMinDistance voxels of the finest axis) or the components of {d > seedMinDistance ·
+    finest} (under min_seed voxels dropped); d optionally Gaussian-smoothed first."""
+    dt = ndimage.distance_transform_edt(region, sampling=spacing).astype(np.float32)
+    finest = min(spacing)
+    if seedSmoothing > 0:
+        dt = ndimage.gaussian_filter(dt, [seedSmoothing * finest / s for s in spacing], mode='reflect', truncate=4.0)
+    if seedMethod == 'components':
+        seeds, n = ndimage.label(fg & (dt > seedMinDistance * finest))
+        if n:
+            sizes = np.bincount(seeds.ravel())
+            small = sizes < min_seed
+            small[0] = False
+            seeds[small[seeds]] = 0
+        return seeds
+    md = [max(1, int(np.floor(seedMinDistance * finest / s + 0.5))) for s in spacing]
+    peaks = peak_local_max_aniso(dt, md, fg) if len(set(md)) > 1 else peak_local_max(dt, min_distance=md[0], labels=fg.astype(np.int32), exclude_border=False)
+    seeds = np.zeros(p.shape, dtype=np.int32)
+    seeds[tuple(peaks.T)] = np.arange(1, len(peaks) + 1)
+    return seeds
+
+
 def instances(p, q, mode, spacing=(1.0, 1.0, 1.0), min_seed=8, min_size=20, foregroundThreshold=0.5, secondThreshold=0.5, seedMinDistance=3,
-              seedMethod='maxima', seedSmoothing=0.0):
-    """lib/model/cell-instances.ts's recipe (its Python twin; the parameters have the card's names)."""
+              seedMethod=None, seedSmoothing=0.0):
+    """lib/model/cell-instances.ts's recipe (its Python twin; the parameters have the card's names).
+
+    distance mode: region = {fg and q > t} (the predicted cores); seedMethod 'components' (default)
+    = its connected components, 'maxima' = peaks of its distance transform (splits touching cores);
+    watershed on −q. boundary mode: region = {fg and q < t}; seedMethod 'maxima' (default) or
+    'components' of its distance transform; watershed on q."""
     fg = p > foregroundThreshold
     if mode == 'boundary':
-        dt = ndimage.distance_transform_edt(fg & (q < secondThreshold), sampling=spacing).astype(np.float32)
-        finest = min(spacing)
-        if seedSmoothing > 0:
-            dt = ndimage.gaussian_filter(dt, [seedSmoothing * finest / s for s in spacing], mode='reflect', truncate=4.0)
-        if seedMethod == 'components':
-            seeds, n = ndimage.label(fg & (dt > seedMinDistance * finest))
+        seeds = _edt_seeds(p, fg & (q < secondThreshold), fg, spacing, min_seed, seedMinDistance, seedMethod or 'maxima', seedSmoothing)
+        lab = watershed(q, seeds, mask=fg)
+    else:
+        region = fg & (q > secondThreshold)
+        if (seedMethod or 'components') == 'maxima':
+            seeds = _edt_seeds(p, region, fg, spacing, min_seed, seedMinDistance, 'maxima', seedSmoothing)
+        else:
+            seeds, n = ndimage.label(region)
             if n:
                 sizes = np.bincount(seeds.ravel())
                 small = sizes < min_seed
                 small[0] = False
                 seeds[small[seeds]] = 0
-        else:
-            md = [max(1, int(np.floor(seedMinDistance * finest / s + 0.5))) for s in spacing]
-            peaks = peak_local_max_aniso(dt, md, fg) if len(set(md)) > 1 else peak_local_max(dt, min_distance=md[0], labels=fg.astype(np.int32), exclude_border=False)
-            seeds = np.zeros(p.shape, dtype=np.int32)
-            seeds[tuple(peaks.T)] = np.arange(1, len(peaks) + 1)
-        lab = watershed(q, seeds, mask=fg)
-        if lab.max():
-            sizes = np.bincount(lab.ravel())
-            lab[(sizes < min_size)[lab]] = 0
-        return lab
-    seeds, n = ndimage.label(fg & (q > secondThreshold))
-    if n:
-        sizes = np.bincount(seeds.ravel())
-        small = sizes < min_seed
-        small[0] = False
-        seeds[small[seeds]] = 0
-    lab = watershed(-q, seeds, mask=fg)
+        lab = watershed(-q, seeds, mask=fg)
     if lab.max():
         sizes = np.bincount(lab.ravel())
         lab[(sizes < min_size)[lab]] = 0

@@ -35,8 +35,9 @@ NUCLEI_BOUNDARY_CLASSES = [('background', '#000000'), ('nucleus', '#3cb44b'), ('
 DESCRIPTION = {
     'nuclei': 'Small 3-D U-Net for fluorescent nuclei. Output: [P(bg), P(nucleus rim), P(nucleus core)] where '
               'core = the part of a nucleus whose normalised distance to its surface is > 0.5; p_fg = 1 - ch0, '
-              'P(core | nucleus) = ch2/(ch1+ch2). Instances: seeds = components of the core, watershed on the negated '
-              'core probability inside p_fg > 0.5.',
+              'P(core | nucleus) = ch2/(ch1+ch2). Instances: seeds from the predicted core (its components, or the peaks '
+              'of its distance transform: output.cellPipeline.seedMethod), watershed on the negated core probability '
+              'inside p_fg > output.cellPipeline.foregroundThreshold.',
     'cells': 'Small 3-D U-Net for membrane-stained cells (PlantSeg-style). Output: [P(bg), P(cell interior), P(boundary)]; '
              'boundary map = ch2/(ch1+ch2). Instances: seeds from the distance transform of the inverted boundary, '
              'watershed on the boundary map.',
@@ -128,7 +129,7 @@ def main(argv=None):
     a.add_argument('--version', default='0.1.0')
     a.add_argument('--out', required=True)
     a.add_argument('--no-check', action='store_true')
-    a.add_argument('--tuned', help='tune_postprocess.py --json output: its best_on_training_half params go into the card')
+    a.add_argument('--tuned', help='tune_postprocess.py --json output: its best params (chosen on training data) go into the card')
     a.add_argument('--metrics', help='JSON list of {dataset, metric, value, source} rows for the card (from `tessera eval`)')
     args = a.parse_args(argv)
     torch.manual_seed(args.seed)
@@ -167,7 +168,8 @@ def main(argv=None):
     tuned = None
     if args.tuned:
         with open(args.tuned) as f:
-            tuned = json.load(f)['best_on_training_half']['params']
+            t = json.load(f)
+            tuned = (t.get('best_on_training_data') or t['best_on_training_half'])['params']
     card = build_card(kind, crop, args.version, sha, metrics, ck['config'] if args.checkpoint else None, eval_rows, tuned)
     card_path = os.path.join(args.out, 'card.json')
     with open(card_path, 'w') as f:

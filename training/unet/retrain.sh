@@ -16,5 +16,7 @@ if [ ! -f "$DATA/manifest.json" ]; then
   npx tessera generate-training-data --kind "$KIND" --count "$COUNT" --out "$DATA" --seed "$SEED"
 fi
 /usr/bin/python3 training/unet/train.py --kind "$KIND" --data "$DATA" --out "$OUT" --iters "$ITERS" --seed "$SEED" --threads "$THREADS"
-/usr/bin/python3 training/unet/tune_postprocess.py --checkpoint "$OUT/model.pt" --json "$OUT/tuned.json"
+# nuclei: the instance step is also tuned on the generated training volumes (cells: the real training half decides)
+GEN_TUNE=(); if [ "$KIND" = nuclei ]; then GEN_TUNE=(--generated "$DATA"); fi
+/usr/bin/python3 training/unet/tune_postprocess.py --checkpoint "$OUT/model.pt" --json "$OUT/tuned.json" "${GEN_TUNE[@]}"
 /usr/bin/python3 training/unet/export.py --checkpoint "$OUT/model.pt" --tuned "$OUT/tuned.json" --out "$OUT/export"
