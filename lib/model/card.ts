@@ -56,17 +56,17 @@ export const CellPipelineSchema = z
     mode: z.enum(['distance', 'boundary']),
     /** Foreground = p > this. Default 0.5. */
     foregroundThreshold: z.number().gt(0).lt(1).optional(),
-    /** distance: seeds are components of q > this; boundary: cell interior is q < this. Default 0.5. */
+    /** distance: the core is q > this; boundary: cell interior is q < this. Default 0.5. */
     secondThreshold: z.number().gt(0).lt(1).optional(),
-    /** boundary: minimum distance between seeds, in voxels of the finest axis (per axis scaled by spacing). Default 3. */
+    /** EDT seeds (boundary; distance with seedMethod 'maxima'): minimum distance between seeds, in voxels of the finest axis (per axis scaled by spacing). Default 3. */
     seedMinDistance: z.number().positive().optional(),
-    /** distance: seed components smaller than this are dropped. Default 8. */
+    /** Seed components smaller than this are dropped. Default 8. */
     minSeedVoxels: z.number().int().min(1).optional(),
     /** 'isotropic': resample to cubic voxels at the finest spacing before the network and back after (nearest); 'native': run on the volume's grid. Default 'native'. */
     resample: z.enum(['native', 'isotropic']).optional(),
-    /** boundary: seeds from distance maxima ('maxima') or from cell cores, components of distance > seedMinDistance ('components'). Default 'maxima'. */
+    /** boundary: seeds from the interior's distance maxima ('maxima', default) or cell cores, components of distance > seedMinDistance ('components'); distance: components of the core ('components', default) or maxima of the core's distance ('maxima'). */
     seedMethod: z.enum(['maxima', 'components']).optional(),
-    /** boundary: Gaussian sigma (voxels of the finest axis) on the distance before seeding. Default 0. */
+    /** EDT seeds: Gaussian sigma (voxels of the finest axis) on the distance before seeding. Default 0. */
     seedSmoothing: z.number().min(0).optional(),
   })
   .strict();

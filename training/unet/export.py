@@ -101,8 +101,8 @@ def build_card(kind, crop_xyz, version, sha, metrics=None, config=None, eval_row
             'kind': 'logits',
             'classes': [{'id': i, 'name': n, 'colour': c} for i, (n, c) in enumerate(CLASSES[kind] if mode == DEFAULT_MODE[kind] else NUCLEI_BOUNDARY_CLASSES)],
             'instances': 'cell-pipeline',
-            'minInstanceVoxels': 20,
-            'cellPipeline': {**CELL_PIPELINE[mode], **(tuned or {})},
+            'minInstanceVoxels': int((tuned or {}).get('min_size', 20)),
+            'cellPipeline': {**CELL_PIPELINE[mode], **{k: v for k, v in (tuned or {}).items() if k != 'min_size'}},
         },
     }
     return card

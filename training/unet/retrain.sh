@@ -1,15 +1,14 @@
 #!/usr/bin/env bash
 # Retrain one bundled U-Net from scratch: generate data → train → export (ONNX + card, engine-checked).
-#   training/unet/retrain.sh nuclei|cells [iters] [out-dir]
+#   training/unet/retrain.sh nuclei|cells [iters (nuclei 12000, cells 4000)] [out-dir]
 # Env: SEED (default 1), COUNT (generated volumes; default 120 nuclei / 80 cells), THREADS (default 2),
 #      DATA (generated-data folder; default /tmp/tessera-train/<kind>).
 set -euo pipefail
 KIND=${1:?usage: retrain.sh nuclei|cells [iters] [out-dir]}
-ITERS=${2:-4000}
 OUT=${3:-training/unet/runs/$KIND}
 SEED=${SEED:-1}
 THREADS=${THREADS:-2}
-if [ "$KIND" = nuclei ]; then COUNT=${COUNT:-120}; else COUNT=${COUNT:-80}; fi
+if [ "$KIND" = nuclei ]; then COUNT=${COUNT:-120}; ITERS=${2:-12000}; else COUNT=${COUNT:-80}; ITERS=${2:-4000}; fi
 DATA=${DATA:-/tmp/tessera-train/$KIND}
 cd "$(dirname "$0")/../.."
 if [ ! -f "$DATA/manifest.json" ]; then

@@ -11,7 +11,8 @@ Candidates (lib/model/cell-instances.ts implements the chosen recipe; evaluate.p
 - boundary (cells): seed method, smoothing, seedMinDistance (voxels of the finest axis, per axis
   scaled by spacing) and the interior threshold secondThreshold;
 - distance (nuclei): foregroundThreshold and secondThreshold with seeds = components of the core
-  {q > t}, or = peaks of the core's distance transform (seedMinDistance, seedSmoothing).
+  {q > t}, or = peaks of the core's distance transform (seedMinDistance, seedSmoothing); then, for the
+  best of those, the instance size filter (min_size → the card's output.minInstanceVoxels).
 The best is the highest mean AP@0.5 over the training families (the real training half, and the
 mean over the generated training volumes when given), one JSON line per candidate.
 """
@@ -57,7 +58,8 @@ def main():
         grid += [dict(seedMethod='maxima', seedSmoothing=s, seedMinDistance=m, secondThreshold=t, foregroundThreshold=f)
                  for s, m, t, f in itertools.product([0, 1, 2], [2, 3, 4, 6, 8], [0.5, 0.7], [0.4, 0.5, 0.6])]
     rows = []
-    for g in grid:
+
+    def score(g):
         row = {'params': g}
         for s in (train, val):
             p, q = maps[s.name]
@@ -71,7 +73,16 @@ def main():
             row['objective'] = row[train.name]
         rows.append(row)
         print(json.dumps(row), flush=True)
+        return row
+
+    for g in grid:
+        score(g)
     best = max(rows, key=lambda r: r['objective'])
+    if mode == 'distance':
+        # second stage: the instance size filter (the card's output.minInstanceVoxels) for the best seeds
+        for ms in (50, 100, 200):
+            score({**best['params'], 'min_size': ms})
+        best = max(rows, key=lambda r: r['objective'])
     print(json.dumps({'best_on_training_data': best}))
     if args.json:
         with open(args.json, 'w') as f:
