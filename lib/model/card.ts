@@ -64,8 +64,10 @@ export const CellPipelineSchema = z
     minSeedVoxels: z.number().int().min(1).optional(),
     /** 'isotropic': resample to cubic voxels at the finest spacing before the network and back after (nearest); 'native': run on the volume's grid. Default 'native'. */
     resample: z.enum(['native', 'isotropic']).optional(),
-    /** boundary: seeds from the interior's distance maxima ('maxima', default) or cell cores, components of distance > seedMinDistance ('components'); distance: components of the core ('components', default) or maxima of the core's distance ('maxima'). */
-    seedMethod: z.enum(['maxima', 'components']).optional(),
+    /** boundary: seeds from the interior's distance maxima ('maxima', default) or cell cores, components of distance > seedMinDistance ('components'); distance: components of the core ('components', default), maxima of the core's distance ('maxima') or its basins split at narrow necks ('saddle'). */
+    seedMethod: z.enum(['maxima', 'components', 'saddle']).optional(),
+    /** seedMethod 'saddle' (distance): basins of the core's distance transform stay apart iff their saddle < this × the lower peak. Default 0.6. */
+    seedSaddleRatio: z.number().gt(0).max(1).optional(),
     /** EDT seeds: Gaussian sigma (voxels of the finest axis) on the distance before seeding. Default 0. */
     seedSmoothing: z.number().min(0).optional(),
   })

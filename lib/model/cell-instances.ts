@@ -10,8 +10,11 @@
  * - mode 'distance' (nuclei; q = P(nucleus core), the core being normalised distance to the surface > 0.5):
  *     fg = p > tf; core = {fg and q > tq}; seeds = its 6-connected components (`connectedComponents`,
  *     under `minSeedVoxels` dropped; seedMethod 'components', the default) or, with seedMethod
- *     'maxima', the peaks of the core's EDT as below (touching cores merged by the network are split);
- *     `watershed(−q, seeds, fg)`.
+ *     'maxima', the peaks of the core's EDT as below (touching cores merged by the network are split),
+ *     or, with seedMethod 'saddle', one seed per basin of the core's EDT d that is deep relative to
+ *     its own height (`saddleSeeds`: basins meeting at a saddle s with peaks a ≥ b stay apart iff
+ *     s < seedSaddleRatio · b — a scale-free neck test: two touching nuclei meet at a narrow neck,
+ *     the bumps of one large irregular nucleus at a saddle near their height); `watershed(−q, seeds, fg)`.
  * - mode 'boundary' (membrane-stained cells, PlantSeg-style; q = boundary probability):
  *     fg = p > tf; d = EDT of {fg and q < tq} in physical units (`edt`, honours spacing);
  *     seeds = `findSeeds(d, fg, minDistance)` (skimage peak_local_max(d, labels=fg), no border
@@ -51,9 +54,13 @@ export interface CellPipelineParams {
    * boundary: 'maxima' (default) = peaks of the interior's distance transform (min distance
    * seedMinDistance); 'components' = components of {distance > seedMinDistance · finest spacing}.
    * distance: 'components' (default) = components of the predicted core; 'maxima' = peaks of the
-   * core's distance transform (splits touching cores that the network merged).
+   * core's distance transform (splits touching cores that the network merged); 'saddle' = one seed
+   * per basin of the core's distance transform whose saddle to a higher basin is below
+   * seedSaddleRatio × its peak (scale-free: splits at necks, not at bumps).
    */
-  seedMethod: 'maxima' | 'components';
+  seedMethod: 'maxima' | 'components' | 'saddle';
+  /** seedMethod 'saddle': basins stay apart iff their saddle < this × the lower peak, in (0, 1]. Default 0.6. */
+  seedSaddleRatio: number;
   /** Gaussian sigma (voxels of the finest axis) applied to the distance before seeding (EDT seeds); 0 = none. */
   seedSmoothing: number;
 }
@@ -67,6 +74,7 @@ export const CELL_PIPELINE_DEFAULTS: Omit<CellPipelineParams, 'mode'> = {
   resample: 'native',
   seedMethod: 'maxima',
   seedSmoothing: 0,
+  seedSaddleRatio: 0.6,
 };
 
 /** The card's instance-step parameters with defaults filled and `overrides` applied; validated. */
@@ -97,7 +105,11 @@ export function validateCellPipelineParams(p: CellPipelineParams, where = 'cellP
   if (!(Number.isInteger(p.minSeedVoxels) && p.minSeedVoxels >= 1)) throw bad('minSeedVoxels', `must be an integer ≥ 1, got ${p.minSeedVoxels}`);
   if (!(Number.isInteger(p.minVoxels) && p.minVoxels >= 0)) throw bad('minVoxels', `must be an integer ≥ 0, got ${p.minVoxels}`);
   if (p.resample !== 'native' && p.resample !== 'isotropic') throw bad('resample', `must be 'native' or 'isotropic', got '${String(p.resample)}'`);
-  if (p.seedMethod !== 'maxima' && p.seedMethod !== 'components') throw bad('seedMethod', `must be 'maxima' or 'components', got '${String(p.seedMethod)}'`);
+  if (p.seedMethod !== 'maxima' && p.seedMethod !== 'components' && p.seedMethod !== 'saddle') {
+    throw bad('seedMethod', `must be 'maxima', 'components' or 'saddle', got '${String(p.seedMethod)}'`);
+  }
+  if (p.seedMethod === 'saddle' && p.mode !== 'distance') throw bad('seedMethod', "'saddle' applies to mode 'distance' (the predicted cores)");
+  if (!(p.seedSaddleRatio > 0 && p.seedSaddleRatio <= 1)) throw bad('seedSaddleRatio', `must be in (0, 1], got ${p.seedSaddleRatio}`);
   if (!(p.seedSmoothing >= 0 && Number.isFinite(p.seedSmoothing))) throw bad('seedSmoothing', `must be ≥ 0, got ${p.seedSmoothing}`);
 }
 
@@ -155,6 +167,18 @@ export function cellInstances(p: Float32Array, q: Float32Array, shape: Vec3, spa
   if (params.mode === 'distance' && params.seedMethod === 'components') {
     const kept = removeSmallAndRelabel(connectedComponents(region, shape, 6).labels, params.minSeedVoxels);
     seeded = { markers: kept.labels, count: kept.count };
+  } else if (params.seedMethod === 'saddle') {
+    // the cores with ≥ minSeedVoxels voxels, then one seed per deep basin of their EDT
+    const kept = removeSmallAndRelabel(connectedComponents(region, shape, 6).labels, params.minSeedVoxels).labels;
+    const cores = new Uint8Array(n);
+    for (let i = 0; i < n; i++) cores[i] = kept[i] ? 1 : 0;
+    let d = cores.includes(0) ? edtInto({ data: cores, shape, spacing }) : null;
+    if (d && params.seedSmoothing > 0) d = gaussianSmooth(d, params.seedSmoothing * finest);
+    if (!d) seeded = { markers: seedsToMarkers(Uint32Array.of(0), shape), count: 1 };
+    else {
+      const seeds = saddleSeeds(d.data, cores, shape, params.seedSaddleRatio);
+      seeded = { markers: seedsToMarkers(seeds, shape), count: seeds.length };
+    }
   } else {
     seeded = distanceSeeds(region, fg, shape, spacing, params, minDistanceVoxels);
   }
@@ -170,6 +194,62 @@ export function cellInstances(p: Float32Array, q: Float32Array, shape: Vec3, spa
   const flooded = watershed(image, markers, fg, shape, { connectivity: 6 });
   const out = removeSmallAndRelabel(flooded, params.minVoxels);
   return { labels: out.labels, count: out.count, seedCount, minDistanceVoxels };
+}
+
+/**
+ * One seed per deep basin of `d` over the voxels of `region` (flat indices, ascending order of
+ * discovery = descending peak): the region's voxels are flooded from the highest d down (ties:
+ * lower index first); a voxel touching no flooded 6-neighbour starts a basin (its peak); a voxel
+ * joins the basin of its first flooded neighbour (−z, +z, −y, +y, −x, +x … in index terms: −nx·ny,
+ * +nx·ny, −nx, +nx, −1, +1); when it touches a second basin at level s, with b the lower of the two
+ * basins' peaks (equal peaks: the later-found basin is the lower), the two merge (the lower into the
+ * higher) iff s ≥ ratio · b, else both stay. Seeds are the peaks of the basins left.
+ * The Python twin is training/unet/evaluate.py `saddle_seeds`. Pure.
+ */
+export function saddleSeeds(d: Float32Array, region: Uint8Array, shape: Vec3, ratio: number): Uint32Array {
+  const [nx, ny, nz] = shape;
+  const nxy = nx * ny;
+  let m = 0;
+  for (let i = 0; i < region.length; i++) if (region[i]) m++;
+  const order = new Uint32Array(m);
+  for (let i = 0, k = 0; i < region.length; i++) if (region[i]) order[k++] = i;
+  order.sort((a, b) => d[b] - d[a] || a - b);
+  // parent: flat index of the parent voxel + 1 (0 = not yet flooded); rank: discovery position of a root
+  const parent = new Int32Array(region.length);
+  const rank = new Int32Array(region.length);
+  const find = (a: number): number => {
+    let r = a;
+    while (parent[r] - 1 !== r) r = parent[r] - 1;
+    while (parent[a] - 1 !== r) { const nxt = parent[a] - 1; parent[a] = r + 1; a = nxt; }
+    return r;
+  };
+  for (let k = 0; k < m; k++) {
+    const v = order[k];
+    const s = d[v];
+    const x = v % nx, y = Math.floor(v / nx) % ny, z = Math.floor(v / nxy);
+    let own = -1;
+    const visit = (u: number) => {
+      if (parent[u] === 0) return;
+      const a = find(u);
+      if (own < 0) { own = a; parent[v] = a + 1; return; }
+      if (a === own) return;
+      const [hi, lo] = rank[a] < rank[own] ? [a, own] : [own, a];
+      if (s >= ratio * d[lo]) {
+        parent[lo] = hi + 1;
+        own = hi;
+      }
+    };
+    if (z > 0) visit(v - nxy);
+    if (z < nz - 1) visit(v + nxy);
+    if (y > 0) visit(v - nx);
+    if (y < ny - 1) visit(v + nx);
+    if (x > 0) visit(v - 1);
+    if (x < nx - 1) visit(v + 1);
+    if (own < 0) { parent[v] = v + 1; rank[v] = k; }
+  }
+  const seeds: number[] = [];
+  for (let k = 0; k < m; k++) if (parent[order[k]] - 1 === order[k]) seeds.push(order[k]);
+  return Uint32Array.from(seeds);
 }
 
 /**

@@ -10,8 +10,8 @@ inside the union. Network-like maps from it, blurred (sigma 1) and with seeded n
 - p = foreground probability;
 - q_distance = per-instance distance to the instance surface / its maximum (nuclei head);
 - q_boundary = instance shells (a voxel with a differently-labelled 6-neighbour) (cells head).
-Label maps: distance mode (core components; and core-EDT peaks, min distance 3, smoothed with
-sigma 1); boundary mode with peak seeds (min distance 3); boundary mode with
+Label maps: distance mode (core components; core-EDT peaks, min distance 3, smoothed with
+sigma 1; core-EDT basins split at necks, saddle ratio 0.6, smoothed with sigma 1); boundary mode with peak seeds (min distance 3); boundary mode with
 core-component seeds (distance > 2, smoothed with sigma 1).
 Writes tests/goldens/data/cell-pipeline/{p,q_distance,q_boundary,gt,labels_distance,labels_boundary}
 .bin.gz (little-endian, C order (z, y, x) = Tessera's x-fastest order) and index.json.
@@ -73,13 +73,14 @@ def main():
     q_boundary = blur_noise(shell)
     lab_d = instances(p, q_distance, 'distance').astype(np.uint32)
     lab_dm = instances(p, q_distance, 'distance', seedMethod='maxima', seedMinDistance=3, seedSmoothing=1.0).astype(np.uint32)
+    lab_ds = instances(p, q_distance, 'distance', seedMethod='saddle', seedSaddleRatio=0.6, seedSmoothing=1.0).astype(np.uint32)
     lab_b = instances(p, q_boundary, 'boundary').astype(np.uint32)
     lab_bc = instances(p, q_boundary, 'boundary', seedMethod='components', seedMinDistance=2, seedSmoothing=1.0).astype(np.uint32)
     index = {'shape': list(SHAPE_ZYX[::-1]), 'arrays': {}, 'counts': {
-        'gt': int(gt.max()), 'distance': int(len(np.unique(lab_d)) - 1), 'distance_maxima': int(len(np.unique(lab_dm)) - 1), 'boundary': int(len(np.unique(lab_b)) - 1), 'boundary_components': int(len(np.unique(lab_bc)) - 1)},
+        'gt': int(gt.max()), 'distance': int(len(np.unique(lab_d)) - 1), 'distance_maxima': int(len(np.unique(lab_dm)) - 1), 'distance_saddle': int(len(np.unique(lab_ds)) - 1), 'boundary': int(len(np.unique(lab_b)) - 1), 'boundary_components': int(len(np.unique(lab_bc)) - 1)},
         'params': {'foregroundThreshold': 0.5, 'secondThreshold': 0.5, 'minSeedVoxels': 8, 'seedMinDistance': 3, 'minVoxels': 20}}
     for name, arr in [('p', p), ('q_distance', q_distance), ('q_boundary', q_boundary), ('gt', gt),
-                      ('labels_distance', lab_d), ('labels_distance_maxima', lab_dm), ('labels_boundary', lab_b), ('labels_boundary_components', lab_bc)]:
+                      ('labels_distance', lab_d), ('labels_distance_maxima', lab_dm), ('labels_distance_saddle', lab_ds), ('labels_boundary', lab_b), ('labels_boundary_components', lab_bc)]:
         save(index, name, arr)
     with open(os.path.join(OUT, 'index.json'), 'w') as f:
         json.dump(index, f, indent=1)

@@ -8,9 +8,10 @@
  * tests/unit/cell-instances.test.ts): its mean AP@0.5 must stay within 0.05 of the isotropic case,
  * and the isotropic case must be a real segmentation (AP@0.5 ≥ 0.5). The card's default
  * (`resample: 'native'`, the network trained over z/x-y anisotropy 1–3) is run and reported too:
- * with model 0.2.0 it loses 0.087 on these scenes but scores higher on the validation suite
- * (1136_mini 0.464 vs 0.265 resampled, generated 0.720 vs 0.645), so it stays the default; its
- * floor here is isotropic − 0.15. Runs onnxruntime-node on the committed ONNX (the engine-vs-onnxruntime
+ * with nuclei 0.3.0 it loses 0.052 on these scenes (isotropic 0.978, resampled 0.966, native 0.926)
+ * and it is the default because the network was trained on native grids (0.2.0 on the validation
+ * suite: 1136_mini 0.464 native vs 0.265 resampled, generated 0.720 vs 0.645); its floor here is
+ * isotropic − 0.15. Runs onnxruntime-node on the committed ONNX (the engine-vs-onnxruntime
  * agreement of the same file is tested in bundled-models-acceptance.test.ts).
  */
 import { describe, expect, it } from 'vitest';

@@ -20,6 +20,7 @@ import {
   cellMapsFromProbabilities,
   cellPipelineCard,
   resolveCellPipelineParams,
+  saddleSeeds,
 } from '@/lib/model/cell-instances';
 import { prepareModelInput } from '@/lib/model/prepare';
 import type { Vec3, Volume } from '@/lib/volume';
@@ -29,7 +30,7 @@ const index = JSON.parse(readFileSync(join(DIR, 'index.json'), 'utf8')) as {
   shape: Vec3;
   arrays: Record<string, { file: string; dtype: 'uint32' | 'float32'; length: number }>;
   counts: Record<string, number>;
-  params: Omit<CellPipelineParams, 'mode' | 'resample' | 'seedMethod' | 'seedSmoothing'>;
+  params: Omit<CellPipelineParams, 'mode' | 'resample' | 'seedMethod' | 'seedSmoothing' | 'seedSaddleRatio'>;
 };
 function load(name: string): Float32Array | Uint32Array {
   const e = index.arrays[name];
@@ -47,6 +48,7 @@ describe('cellInstances vs training/unet/evaluate.py (scipy/skimage)', () => {
   const cases = [
     { name: 'distance', mode: 'distance', extra: { seedMethod: 'components' } },
     { name: 'distance_maxima', mode: 'distance', extra: { seedMethod: 'maxima', seedMinDistance: 3, seedSmoothing: 1 } },
+    { name: 'distance_saddle', mode: 'distance', extra: { seedMethod: 'saddle', seedSaddleRatio: 0.6, seedSmoothing: 1 } },
     { name: 'boundary', mode: 'boundary', extra: {} },
     { name: 'boundary_components', mode: 'boundary', extra: { seedMethod: 'components', seedMinDistance: 2, seedSmoothing: 1 } },
   ] as const;
@@ -156,7 +158,7 @@ describe('cellInstancesOnGrid (padding, resampling, back to the native grid)', (
 describe('parameters', () => {
   it('card values, then overrides, then defaults', () => {
     const r = resolveCellPipelineParams(card, { minVoxels: 5 });
-    expect(r).toEqual({ mode: 'distance', foregroundThreshold: 0.5, secondThreshold: 0.5, seedMinDistance: 3, minSeedVoxels: 8, minVoxels: 5, resample: 'native', seedMethod: 'components', seedSmoothing: 0 });
+    expect(r).toEqual({ mode: 'distance', foregroundThreshold: 0.5, secondThreshold: 0.5, seedMinDistance: 3, minSeedVoxels: 8, minVoxels: 5, resample: 'native', seedMethod: 'components', seedSmoothing: 0, seedSaddleRatio: 0.6 });
   });
   it("seedMethod defaults by mode (distance: the cores' components; boundary: EDT peaks); the card's or an override's wins", () => {
     const boundary = { ...card, output: { ...card.output, cellPipeline: { mode: 'boundary' as const } } };
@@ -171,5 +173,41 @@ describe('parameters', () => {
     expect(() => resolveCellPipelineParams(card, { foregroundThreshold: 1.5 })).toThrow(/foregroundThreshold/);
     expect(() => resolveCellPipelineParams({ ...card, output: { ...card.output, instances: 'none' } })).toThrow(/not a 'cell-pipeline' model/);
     expect(() => parseModelCard({ ...card, output: { ...card.output, cellPipeline: undefined } })).toThrow(/cellPipeline/);
+    expect(() => resolveCellPipelineParams(card, { seedMethod: 'saddle', seedSaddleRatio: 0 })).toThrow(/seedSaddleRatio/);
+    const boundary = { ...card, output: { ...card.output, cellPipeline: { mode: 'boundary' as const } } };
+    expect(() => resolveCellPipelineParams(boundary, { seedMethod: 'saddle' })).toThrow(/'saddle' applies to mode 'distance'/);
+  });
+});
+
+describe('saddle seeds (basins of the core distance split at necks)', () => {
+  it('hand-computed line: basins 3 and 2.5 meet at 2 — merged for ratio 0.6 (2 ≥ 1.5), apart for 0.9 (2 < 2.25)', () => {
+    const d = Float32Array.of(1, 3, 2, 2.5, 1);
+    const region = Uint8Array.of(1, 1, 1, 1, 1);
+    expect([...saddleSeeds(d, region, [5, 1, 1], 0.6)]).toEqual([1]);
+    expect([...saddleSeeds(d, region, [5, 1, 1], 0.9)]).toEqual([1, 3]);
+    // outside the region nothing floods: two separate basins whatever the ratio
+    expect([...saddleSeeds(d, Uint8Array.of(1, 1, 0, 1, 1), [5, 1, 1], 0.1)]).toEqual([1, 3]);
+  });
+  it('splits two nuclei whose cores the network merged (a narrow neck) where core components give one', () => {
+    // balls of radius 6, centres 10 apart; q = normalised distance to the own ball's surface; the
+    // core q > 0.1 is two balls of radius 5.4 joined by a neck of radius ≈ 2.0 (< 0.6 · 5.4)
+    const sh: Vec3 = [32, 20, 20];
+    const n = sh[0] * sh[1] * sh[2];
+    const pp = new Float32Array(n), q = new Float32Array(n), truth = new Uint32Array(n);
+    const centres = [[11, 10, 10], [21, 10, 10]];
+    for (let z = 0; z < sh[2]; z++) for (let y = 0; y < sh[1]; y++) for (let x = 0; x < sh[0]; x++) {
+      const i = x + sh[0] * (y + sh[1] * z);
+      centres.forEach(([cx, cy, cz], k) => {
+        const r = Math.hypot(x - cx, y - cy, z - cz);
+        if (r < 6) { pp[i] = 0.9; const v = 1 - r / 6; if (v > q[i]) { q[i] = v; truth[i] = k + 1; } }
+      });
+    }
+    const base = { ...CELL_PIPELINE_DEFAULTS, mode: 'distance' as const, secondThreshold: 0.1, resample: 'native' as const };
+    expect(cellInstances(pp, q, sh, [1, 1, 1], { ...base, seedMethod: 'components' }).count).toBe(1);
+    const split = cellInstances(pp, q, sh, [1, 1, 1], { ...base, seedMethod: 'saddle', seedSaddleRatio: 0.6 });
+    expect(split.count).toBe(2);
+    expect(instanceAP(split.labels, truth).ap50).toBe(1);
+    // a ratio below neck / peak ≈ 0.38 keeps them together
+    expect(cellInstances(pp, q, sh, [1, 1, 1], { ...base, seedMethod: 'saddle', seedSaddleRatio: 0.3 }).count).toBe(1);
   });
 });

@@ -28,6 +28,47 @@ def predict(net, image, depth):
     return p, q
 
 
+def window_starts(size, w, overlap):
+    """lib/tensor/sliding-window.ts windowStarts."""
+    if size <= w:
+        return [0]
+    step = max(1, int(np.floor(w * (1 - overlap))))
+    n = int(np.ceil((size - w) / step)) + 1
+    return [int(np.floor(i * (size - w) / (n - 1) + 0.5)) for i in range(n)]
+
+
+def predict_windows(net, image, window, overlap=0.5):
+    """The deployed inference (lib/tensor/sliding-window.ts, the card's window and overlap): windows
+    of `window` (z, y, x) overlapping by >= overlap, zero-padded at the end of axes shorter than the
+    window; the exported graph's probabilities [1 - p, p(1 - q), pq] are blended with a separable
+    Gaussian (sigma = window / 8) and p = 1 - ch0, q = ch2 / (ch1 + ch2) recovered. Returns (p, q)."""
+    shape = image.shape
+    padded = [max(s, w) for s, w in zip(shape, window)]
+    x = np.zeros(padded, np.float32)
+    x[: shape[0], : shape[1], : shape[2]] = image
+    axes = [np.exp(-((np.arange(w) - (w - 1) / 2) ** 2) / (2 * (w / 8) ** 2)) for w in window]
+    wt = (axes[0][:, None, None] * axes[1][None, :, None] * axes[2][None, None, :]).astype(np.float32)
+    acc = np.zeros((3,) + tuple(padded), np.float32)
+    wsum = np.zeros(padded, np.float32)
+    device = next(net.parameters()).device
+    starts = [window_starts(s, w, overlap) for s, w in zip(padded, window)]
+    for a in starts[0]:
+        for b in starts[1]:
+            for c in starts[2]:
+                box = (slice(a, a + window[0]), slice(b, b + window[1]), slice(c, c + window[2]))
+                with torch.no_grad():
+                    f, g = net(torch.from_numpy(np.ascontiguousarray(x[box]))[None, None].to(device))
+                p = torch.sigmoid(f)[0, 0].cpu().numpy()
+                q = torch.sigmoid(g)[0, 0].cpu().numpy()
+                acc[(slice(None),) + box] += wt * np.stack([1 - p, p * (1 - q), p * q])
+                wsum[box] += wt
+    acc = acc[:, : shape[0], : shape[1], : shape[2]] / wsum[: shape[0], : shape[1], : shape[2]]
+    p = 1 - acc[0]
+    tot = acc[1] + acc[2]
+    q = np.where(tot > 0, acc[2] / np.where(tot > 0, tot, 1), 0)
+    return p.astype(np.float32), q.astype(np.float32)
+
+
 def peak_local_max_aniso(dt, md, fg):
     """peak_local_max with a per-axis (z, y, x) min distance: maxima of a (2·md+1) box filter, then
     greedy suppression by descending value within the box (lib/segmentation/seeds.ts's semantics)."""
@@ -40,6 +81,55 @@ def peak_local_max_aniso(dt, md, fg):
         if all(np.any(np.abs(c - t) > np.array(md)) for t in taken):
             taken.append(c)
     return np.array(taken, dtype=np.int64).reshape(-1, 3)
+
+
+def saddle_seeds(d, region, ratio):
+    """lib/model/cell-instances.ts saddleSeeds: one seed per deep basin of d over region (arrays
+    (z, y, x), C order = the TS flat index). Region voxels are flooded from the highest d down (ties:
+    lower flat index first); a voxel with no flooded 6-neighbour starts a basin; it joins the basin
+    of its first flooded neighbour (-z, +z, -y, +y, -x, +x); touching a second basin at level s, the
+    later-found (lower) basin merges into the other iff s >= ratio * its peak. Returns the flat
+    indices of the remaining basins' peaks, in flooding order."""
+    nz, ny, nx = d.shape
+    flat = d.ravel().astype(np.float32)
+    idx = np.flatnonzero(region.ravel())
+    order = idx[np.lexsort((idx, -flat[idx].astype(np.float64)))]
+    parent = np.full(flat.size, -1, np.int64)
+    rank = np.zeros(flat.size, np.int64)
+    vals = flat.astype(np.float64)
+
+    def find(a):
+        r = a
+        while parent[r] != r:
+            r = parent[r]
+        while parent[a] != r:
+            parent[a], a = r, parent[a]
+        return r
+
+    nxy = nx * ny
+    for k, v in enumerate(order.tolist()):
+        s = vals[v]
+        z, rem = divmod(v, nxy)
+        y, x = divmod(rem, nx)
+        own = -1
+        for ok, u in ((z > 0, v - nxy), (z < nz - 1, v + nxy), (y > 0, v - nx), (y < ny - 1, v + nx), (x > 0, v - 1), (x < nx - 1, v + 1)):
+            if not ok or parent[u] < 0:
+                continue
+            a = find(u)
+            if own < 0:
+                own = a
+                parent[v] = a
+                continue
+            if a == own:
+                continue
+            hi, lo = (a, own) if rank[a] < rank[own] else (own, a)
+            if s >= ratio * vals[lo]:
+                parent[lo] = hi
+                own = hi
+        if own < 0:
+            parent[v] = v
+            rank[v] = k
+    return np.array([v for v in order.tolist() if parent[v] == v], dtype=np.int64)
 
 
 def _edt_seeds(p, region, fg, spacing, min_seed, seedMinDistance, seedMethod, seedSmoothing):
@@ -66,7 +156,7 @@ def _edt_seeds(p, region, fg, spacing, min_seed, seedMinDistance, seedMethod, se
 
 
 def instances(p, q, mode, spacing=(1.0, 1.0, 1.0), min_seed=8, min_size=20, foregroundThreshold=0.5, secondThreshold=0.5, seedMinDistance=3,
-              seedMethod=None, seedSmoothing=0.0):
+              seedMethod=None, seedSmoothing=0.0, seedSaddleRatio=0.6):
     """lib/model/cell-instances.ts's recipe (its Python twin; the parameters have the card's names).
 
     distance mode: region = {fg and q > t} (the predicted cores); seedMethod 'components' (default)
@@ -81,6 +171,22 @@ def instances(p, q, mode, spacing=(1.0, 1.0, 1.0), min_seed=8, min_size=20, fore
         region = fg & (q > secondThreshold)
         if (seedMethod or 'components') == 'maxima':
             seeds = _edt_seeds(p, region, fg, spacing, min_seed, seedMinDistance, 'maxima', seedSmoothing)
+        elif seedMethod == 'saddle':
+            comp, n = ndimage.label(region)
+            sizes = np.bincount(comp.ravel())
+            small = sizes < min_seed
+            small[0] = True
+            cores = region & ~small[comp]
+            seeds = np.zeros(p.shape, dtype=np.int32)
+            if cores.all():
+                seeds.flat[0] = 1
+            else:
+                dt = ndimage.distance_transform_edt(cores, sampling=spacing).astype(np.float32)
+                if seedSmoothing > 0:
+                    finest = min(spacing)
+                    dt = ndimage.gaussian_filter(dt, [seedSmoothing * finest / s for s in spacing], mode='reflect', truncate=4.0)
+                peaks = saddle_seeds(dt, cores, seedSaddleRatio)
+                seeds.flat[peaks] = np.arange(1, len(peaks) + 1)
         else:
             seeds, n = ndimage.label(region)
             if n:
@@ -111,6 +217,11 @@ def ap_at(pred, gt, t=0.5):
     n_gt = int((gs[1:] > 0).sum())
     fp, fn = n_pred - tp, n_gt - tp
     return tp / max(1, tp + fp + fn)
+
+
+def mean_ap(pred, gt):
+    """mAP@[0.5:0.95]: the mean of ap_at over IoU thresholds 0.50, 0.55, ..., 0.95."""
+    return float(np.mean([ap_at(pred, gt, t) for t in np.arange(0.5, 0.951, 0.05)]))
 
 
 def evaluate(net, sample, mode, depth):
