@@ -164,21 +164,10 @@ export function cellInstances(p: Float32Array, q: Float32Array, shape: Vec3, spa
   if (params.mode === 'distance') for (let i = 0; i < n; i++) region[i] = fg[i] && q[i] > tq ? 1 : 0;
   else for (let i = 0; i < n; i++) region[i] = fg[i] && q[i] < tq ? 1 : 0;
   let seeded: { markers: Uint32Array; count: number };
-  if (params.mode === 'distance' && params.seedMethod === 'components') {
+  if (params.mode === 'distance' && params.seedMethod !== 'maxima') {
+    // the cores with ≥ minSeedVoxels voxels: the seeds themselves, or the basins of their EDT
     const kept = removeSmallAndRelabel(connectedComponents(region, shape, 6).labels, params.minSeedVoxels);
-    seeded = { markers: kept.labels, count: kept.count };
-  } else if (params.seedMethod === 'saddle') {
-    // the cores with ≥ minSeedVoxels voxels, then one seed per deep basin of their EDT
-    const kept = removeSmallAndRelabel(connectedComponents(region, shape, 6).labels, params.minSeedVoxels).labels;
-    const cores = new Uint8Array(n);
-    for (let i = 0; i < n; i++) cores[i] = kept[i] ? 1 : 0;
-    let d = cores.includes(0) ? edtInto({ data: cores, shape, spacing }) : null;
-    if (d && params.seedSmoothing > 0) d = gaussianSmooth(d, params.seedSmoothing * finest);
-    if (!d) seeded = { markers: seedsToMarkers(Uint32Array.of(0), shape), count: 1 };
-    else {
-      const seeds = saddleSeeds(d.data, cores, shape, params.seedSaddleRatio);
-      seeded = { markers: seedsToMarkers(seeds, shape), count: seeds.length };
-    }
+    seeded = params.seedMethod === 'components' ? { markers: kept.labels, count: kept.count } : saddleMarkers(kept.labels, shape, spacing, params);
   } else {
     seeded = distanceSeeds(region, fg, shape, spacing, params, minDistanceVoxels);
   }
@@ -194,6 +183,18 @@ export function cellInstances(p: Float32Array, q: Float32Array, shape: Vec3, spa
   const flooded = watershed(image, markers, fg, shape, { connectivity: 6 });
   const out = removeSmallAndRelabel(flooded, params.minVoxels);
   return { labels: out.labels, count: out.count, seedCount, minDistanceVoxels };
+}
+
+/** Seeds for seedMethod 'saddle' from the kept cores (`labels` > 0): `saddleSeeds` of their (optionally smoothed) EDT. */
+function saddleMarkers(labels: Uint32Array, shape: Vec3, spacing: Vec3, params: CellPipelineParams): { markers: Uint32Array; count: number } {
+  const n = labels.length;
+  const cores = new Uint8Array(n);
+  for (let i = 0; i < n; i++) cores[i] = labels[i] ? 1 : 0;
+  if (!cores.includes(0)) return { markers: seedsToMarkers(Uint32Array.of(0), shape), count: 1 };
+  let d = edtInto({ data: cores, shape, spacing });
+  if (params.seedSmoothing > 0) d = gaussianSmooth(d, params.seedSmoothing * Math.min(...spacing));
+  const seeds = saddleSeeds(d.data, cores, shape, params.seedSaddleRatio);
+  return { markers: seedsToMarkers(seeds, shape), count: seeds.length };
 }
 
 /**

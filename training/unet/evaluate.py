@@ -132,6 +132,21 @@ def saddle_seeds(d, region, ratio):
     return np.array([v for v in order.tolist() if parent[v] == v], dtype=np.int64)
 
 
+def _saddle_markers(cores, spacing, seedSmoothing, seedSaddleRatio):
+    """Markers for seedMethod 'saddle': saddle_seeds of the cores' (optionally smoothed) EDT."""
+    seeds = np.zeros(cores.shape, dtype=np.int32)
+    if cores.all():
+        seeds.flat[0] = 1
+        return seeds
+    dt = ndimage.distance_transform_edt(cores, sampling=spacing).astype(np.float32)
+    if seedSmoothing > 0:
+        finest = min(spacing)
+        dt = ndimage.gaussian_filter(dt, [seedSmoothing * finest / s for s in spacing], mode='reflect', truncate=4.0)
+    peaks = saddle_seeds(dt, cores, seedSaddleRatio)
+    seeds.flat[peaks] = np.arange(1, len(peaks) + 1)
+    return seeds
+
+
 def _edt_seeds(p, region, fg, spacing, min_seed, seedMinDistance, seedMethod, seedSmoothing):
     """Seeds from the distance transform of `region` (physical units): its peaks (per-axis min
     distance = seedMinDistance voxels of the finest axis) or the components of {d > seedMinDistance ·
@@ -171,22 +186,6 @@ def instances(p, q, mode, spacing=(1.0, 1.0, 1.0), min_seed=8, min_size=20, fore
         region = fg & (q > secondThreshold)
         if (seedMethod or 'components') == 'maxima':
             seeds = _edt_seeds(p, region, fg, spacing, min_seed, seedMinDistance, 'maxima', seedSmoothing)
-        elif seedMethod == 'saddle':
-            comp, n = ndimage.label(region)
-            sizes = np.bincount(comp.ravel())
-            small = sizes < min_seed
-            small[0] = True
-            cores = region & ~small[comp]
-            seeds = np.zeros(p.shape, dtype=np.int32)
-            if cores.all():
-                seeds.flat[0] = 1
-            else:
-                dt = ndimage.distance_transform_edt(cores, sampling=spacing).astype(np.float32)
-                if seedSmoothing > 0:
-                    finest = min(spacing)
-                    dt = ndimage.gaussian_filter(dt, [seedSmoothing * finest / s for s in spacing], mode='reflect', truncate=4.0)
-                peaks = saddle_seeds(dt, cores, seedSaddleRatio)
-                seeds.flat[peaks] = np.arange(1, len(peaks) + 1)
         else:
             seeds, n = ndimage.label(region)
             if n:
@@ -194,6 +193,8 @@ def instances(p, q, mode, spacing=(1.0, 1.0, 1.0), min_seed=8, min_size=20, fore
                 small = sizes < min_seed
                 small[0] = False
                 seeds[small[seeds]] = 0
+            if seedMethod == 'saddle':
+                seeds = _saddle_markers(seeds > 0, spacing, seedSmoothing, seedSaddleRatio)
         lab = watershed(-q, seeds, mask=fg)
     if lab.max():
         sizes = np.bincount(lab.ravel())
