@@ -229,23 +229,21 @@ export function saddleSeeds(d: Float32Array, region: Uint8Array, shape: Vec3, ra
     const s = d[v];
     const x = v % nx, y = Math.floor(v / nx) % ny, z = Math.floor(v / nxy);
     let own = -1;
-    const visit = (u: number) => {
-      if (parent[u] === 0) return;
+    for (let j = 0; j < 6; j++) {
+      // neighbours in the order −z, +z, −y, +y, −x, +x
+      const u =
+        j === 0 ? (z > 0 ? v - nxy : -1) : j === 1 ? (z < nz - 1 ? v + nxy : -1) : j === 2 ? (y > 0 ? v - nx : -1) : j === 3 ? (y < ny - 1 ? v + nx : -1) : j === 4 ? (x > 0 ? v - 1 : -1) : x < nx - 1 ? v + 1 : -1;
+      if (u < 0 || parent[u] === 0) continue;
       const a = find(u);
-      if (own < 0) { own = a; parent[v] = a + 1; return; }
-      if (a === own) return;
-      const [hi, lo] = rank[a] < rank[own] ? [a, own] : [own, a];
+      if (own < 0) { own = a; parent[v] = a + 1; continue; }
+      if (a === own) continue;
+      const hi = rank[a] < rank[own] ? a : own;
+      const lo = hi === a ? own : a;
       if (s >= ratio * d[lo]) {
         parent[lo] = hi + 1;
         own = hi;
       }
-    };
-    if (z > 0) visit(v - nxy);
-    if (z < nz - 1) visit(v + nxy);
-    if (y > 0) visit(v - nx);
-    if (y < ny - 1) visit(v + nx);
-    if (x > 0) visit(v - 1);
-    if (x < nx - 1) visit(v + 1);
+    }
     if (own < 0) { parent[v] = v + 1; rank[v] = k; }
   }
   const seeds: number[] = [];

@@ -69,9 +69,8 @@ def main():
     if mode == 'distance' and not args.no_stardist:
         import tifffile
         folder = os.path.join(REPO, '..', 'shared', 'data', 'cells', 'stardist_synthetic')
-        img = normalise(tifffile.imread(os.path.join(folder, 'img3d.tif')).astype(np.float32))
-        extra = ('stardist_synthetic', img, tifffile.imread(os.path.join(folder, 'mask3d.tif')).astype(np.int64), (1.0, 1.0, 1.0))
-        extra_maps = run(img)
+        extra = ('stardist_synthetic', tifffile.imread(os.path.join(folder, 'mask3d.tif')).astype(np.int64), (1.0, 1.0, 1.0))
+        extra_maps = run(normalise(tifffile.imread(os.path.join(folder, 'img3d.tif')).astype(np.float32)))
     if mode == 'boundary':
         grid = [dict(seedMethod='maxima', seedSmoothing=s, seedMinDistance=m, secondThreshold=t) for s, m, t in itertools.product([0, 2], [3, 4, 5, 6, 8, 10], [0.4, 0.5, 0.6])]
         grid += [dict(seedMethod='components', seedSmoothing=s, seedMinDistance=m, secondThreshold=t) for s, m, t in itertools.product([0, 2], [1, 2, 3, 4, 6], [0.4, 0.5, 0.6])]
@@ -96,7 +95,7 @@ def main():
             row['generated_train'] = round(float(np.mean([ap_at(lab, s.labels) for lab, s in zip(labs, generated)])), 4)
             row['generated_train_map'] = round(float(np.mean([mean_ap(lab, s.labels) for lab, s in zip(labs, generated)])), 4)
         if extra:
-            name, _, labels, spacing = extra
+            name, labels, spacing = extra
             lab = instances(*extra_maps, mode, spacing, **g)
             row[name] = round(ap_at(lab, labels), 4)
             row[name + '_map'] = round(mean_ap(lab, labels), 4)
