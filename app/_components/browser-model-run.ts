@@ -23,7 +23,7 @@
 import { readNifti, writeLabelNifti } from '@/lib/formats/nifti';
 import { withClassCount, type ModelCard } from '@/lib/model/card';
 import { cellInstancesOnGrid, cellPipelineCard, resolveCellPipelineParams } from '@/lib/model/cell-instances';
-import { labelsFromOutput, outputClassCount, prepareModelInput, tensorWindow } from '@/lib/model/prepare';
+import { labelsFromOutput, outputClassCount, prepareModelInput, tensorSliding } from '@/lib/model/prepare';
 import type { GpuContext } from '@/gpu-kernels/runtime';
 import { UnsupportedOpError, prepareModel, runModel, runSlidingWindow, type GpuModel, type OutputTensor, type RunStats } from '@/gpu-kernels/onnx';
 import { browserGpu } from './browser-run';
@@ -133,8 +133,10 @@ export async function runModelInBrowser(o: BrowserModelRunOptions): Promise<Brow
     o.onProgress?.({ phase: 'inference', done: 0, total: 1, runner: choice.runner });
     await new Promise((r) => setTimeout(r, 0)); // let the page paint "tile 0/n"
     const t2 = performance.now();
-    const slide = tensorWindow(card, prepared.mapping);
-    const overlap = card.input.overlap ?? 0.5;
+    const sliding = tensorSliding(card, prepared.mapping);
+    const slide = sliding?.window ?? null;
+    const overlap = sliding?.overlap ?? 0.5;
+    const mirror = sliding?.mirror ?? [];
     let output: { data: Float32Array | Int32Array; dims: number[]; type: 'float32' | 'int32' };
     let engine: { delegated: number; peakBytes: number | null; tiles: number; ms: number; threads?: number; sessionMs?: number; gpuNodes?: number; onnxNodes?: number };
     if (choice.runner === 'tessera') {
@@ -148,7 +150,7 @@ export async function runModelInBrowser(o: BrowserModelRunOptions): Promise<Brow
       };
       if (slide) {
         // U-Nets / crop-trained nets: the card's window, Gaussian-blended (same windows as the server)
-        const r = await runSlidingWindow(choice.ctx, choice.model, prepared.input, { window: slide, overlap, onProgress }, stats);
+        const r = await runSlidingWindow(choice.ctx, choice.model, prepared.input, { window: slide, overlap, mirror, onProgress }, stats);
         output = { data: r.data, dims: r.dims, type: 'float32' };
         stats.tiles = stats.windows;
       } else {
@@ -165,7 +167,7 @@ export async function runModelInBrowser(o: BrowserModelRunOptions): Promise<Brow
       };
     } else {
       const { runOrtWeb } = await import('./ort-web');
-      const r = await runOrtWeb(modelBytes, prepared.input, slide ? { window: slide, overlap, onProgress: (done, total) => report(`tile ${done}/${total}`, 0.1 + 0.8 * (done / Math.max(1, total)), true) } : null);
+      const r = await runOrtWeb(modelBytes, prepared.input, slide ? { window: slide, overlap, mirror, onProgress: (done, total) => report(`tile ${done}/${total}`, 0.1 + 0.8 * (done / Math.max(1, total)), true) } : null);
       output = r.output;
       engine = { delegated: 0, peakBytes: null, tiles: r.stats.windows || 1, ms: r.stats.ms, threads: r.stats.threads, sessionMs: r.stats.sessionMs };
       o.onProgress?.({ phase: 'inference', done: 1, total: 1, runner: 'onnxruntime-web' });

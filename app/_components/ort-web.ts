@@ -74,7 +74,7 @@ export interface OrtWebStats {
 export async function runOrtWeb(
   bytes: Uint8Array,
   input: { data: Float32Array; dims: number[] },
-  sliding?: { window: number[]; overlap: number; onProgress?: (done: number, total: number) => void } | null,
+  sliding?: { window: number[]; overlap: number; mirror?: number[]; onProgress?: (done: number, total: number) => void } | null,
 ): Promise<{ output: OrtWebOutput; stats: OrtWebStats & { windows: number } }> {
   const ort = await loadOrtWeb();
   const t0 = performance.now();

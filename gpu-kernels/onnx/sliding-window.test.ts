@@ -14,15 +14,32 @@ import { ortOptions, randomInput } from './ort-compare';
 import { blendWeights, runSlidingWindow, windowStarts } from './sliding-window';
 import { TINY_UNET as unet } from './tiny-unet';
 
-/** Reference blending: for every voxel, Σ_windows g(v − start) · logits / Σ g, with g a plain Gaussian (σ = w/8). */
-async function reference(x: { data: Float32Array; dims: number[] }, w: number[], starts: number[][]): Promise<Float32Array> {
+/**
+ * Reference blending: for every voxel, Σ_windows g(v − start) · logits / Σ g, with g a plain Gaussian (σ = w/8).
+ * `mirror` (spatial axes 0 = z, 1 = y, 2 = x): each window's logits are the mean over every subset F of
+ * those axes of onnxruntime run on the window read reversed along F, written back reversed along F.
+ */
+async function reference(x: { data: Float32Array; dims: number[] }, w: number[], starts: number[][], mirror: number[] = []): Promise<Float32Array> {
   const s = await ort.InferenceSession.create(freeSpatialDims(buildModel(unet)), ortOptions(1));
   const [, , Z, Y, X] = x.dims;
   const num = new Float64Array(3 * Z * Y * X), den = new Float64Array(Z * Y * X);
   const g = (i: number, n: number) => Math.exp(-((i - (n - 1) / 2) ** 2) / (2 * (n / 8) ** 2));
   for (const z0 of starts[0]) for (const y0 of starts[1]) for (const x0 of starts[2]) {
     const win = extractBox(x.data, x.dims, [z0, y0, x0], w);
-    const out = (await s.run({ x: new ort.Tensor('float32', win, [1, 1, ...w]) })).y.data as Float32Array;
+    const n = w[0] * w[1] * w[2];
+    const out = new Float32Array(3 * n);
+    const subsets = Array.from({ length: 2 ** mirror.length }, (_, m) => mirror.filter((_, b) => (m >> b) & 1));
+    for (const f of subsets) {
+      // position (k, j, i) of the flipped window holds the voxel at r(k, j, i) of the window
+      const r = (k: number, j: number, i: number) =>
+        ((f.includes(0) ? w[0] - 1 - k : k) * w[1] + (f.includes(1) ? w[1] - 1 - j : j)) * w[2] + (f.includes(2) ? w[2] - 1 - i : i);
+      const flipped = new Float32Array(n);
+      for (let k = 0; k < w[0]; k++) for (let j = 0; j < w[1]; j++) for (let i = 0; i < w[2]; i++) flipped[(k * w[1] + j) * w[2] + i] = win[r(k, j, i)];
+      const y = (await s.run({ x: new ort.Tensor('float32', flipped, [1, 1, ...w]) })).y.data as Float32Array;
+      for (let c = 0; c < 3; c++) for (let k = 0; k < w[0]; k++) for (let j = 0; j < w[1]; j++) for (let i = 0; i < w[2]; i++) {
+        out[c * n + r(k, j, i)] += y[c * n + (k * w[1] + j) * w[2] + i] / subsets.length;
+      }
+    }
     for (let k = 0; k < w[0]; k++) for (let j = 0; j < w[1]; j++) for (let i = 0; i < w[2]; i++) {
       const wt = g(k, w[0]) * g(j, w[1]) * g(i, w[2]);
       const v = ((z0 + k) * Y + (y0 + j)) * X + (x0 + i);
@@ -66,6 +83,23 @@ describe('sliding-window inference with Gaussian blending', () => {
     expect(maxErr).toBeLessThanOrEqual(1e-4);
   });
 
+  it('test-time mirroring (y and x: 4 runs per window) equals onnxruntime on mirrored windows, averaged and blended independently', async () => {
+    const ctx = await testContext();
+    const x = { data: randomInput([20 * 24 * 28], 24, 0, 1), dims: [1, 1, 20, 24, 28] };
+    const w = [16, 16, 16];
+    const stats: { windows?: number; windowStarts?: number[][] } = {};
+    const ours = await runSlidingWindow(ctx, buildModel(unet), x, { window: w, overlap: 0.5, mirror: [2, 1] }, stats);
+    const ref = await reference(x, w, stats.windowStarts!, [1, 2]);
+    let maxErr = 0;
+    for (let i = 0; i < ref.length; i++) maxErr = Math.max(maxErr, Math.abs(ref[i] - ours.data[i]));
+    expect(maxErr).toBeLessThanOrEqual(1e-4);
+    // and it is not the plain blend: the U-Net is not mirror-symmetric
+    const plain = await runSlidingWindow(ctx, buildModel(unet), x, { window: w, overlap: 0.5 });
+    let diff = 0;
+    for (let i = 0; i < ref.length; i++) diff = Math.max(diff, Math.abs(plain.data[i] - ours.data[i]));
+    expect(diff).toBeGreaterThan(1e-3);
+  });
+
   it('one window covering the volume equals a whole-volume pass; a smaller volume is zero-padded and cropped', async () => {
     const ctx = await testContext();
     const model = prepareModel(buildModel(unet));
@@ -94,5 +128,6 @@ describe('sliding-window inference with Gaussian blending', () => {
     await expect(runSlidingWindow(ctx, buildModel(argmaxNet), x, { window: [16, 16, 16] })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     await expect(runSlidingWindow(ctx, buildModel(unet), x, { window: [16, 16] })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     await expect(runSlidingWindow(ctx, buildModel(unet), x, { window: [16, 16, 16], overlap: 1 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(runSlidingWindow(ctx, buildModel(unet), x, { window: [16, 16, 16], mirror: [3] })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 });

@@ -112,8 +112,18 @@ export const ModelCardSchema = z
         window: intVec3.nullable().optional(),
         /** Minimum overlap of neighbouring windows (fraction of the window); default 0.5. */
         overlap: z.number().min(0).max(0.95).optional(),
+        /**
+         * Test-time mirroring with the sliding window: each window's scores are averaged over every
+         * combination of flips along these volume axes (2^n runs per window); absent/empty = none.
+         */
+        mirror: z
+          .array(z.enum(['x', 'y', 'z']))
+          .max(3)
+          .refine((a) => new Set(a).size === a.length, { message: 'mirror axes must be distinct' })
+          .optional(),
       })
-      .strict(),
+      .strict()
+      .refine((i) => !i.mirror?.length || !!i.window, { message: 'input.mirror needs input.window (mirroring is done per sliding window)', path: ['mirror'] }),
     output: z
       .object({
         kind: z.enum(['logits', 'argmax']),

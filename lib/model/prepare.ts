@@ -168,3 +168,16 @@ export function tensorWindow(card: ModelCard, mapping: Pick<InputMapping, 'axisO
   if (!w) return null;
   return mapping.axisOrder === 'xyz' ? [w[0], w[1], w[2]] : [w[2], w[1], w[0]];
 }
+
+/**
+ * The card's sliding-window options in the tensor's spatial order: window, overlap (default 0.5)
+ * and the test-time mirroring axes (card.input.mirror, 'x'|'y'|'z' → tensor spatial indices:
+ * x = 2, y = 1, z = 0 for 'file'/'zyx'; x = 0, y = 1, z = 2 for 'xyz'); null without a window.
+ */
+export function tensorSliding(card: ModelCard, mapping: Pick<InputMapping, 'axisOrder'>): { window: number[]; overlap: number; mirror: number[] } | null {
+  const window = tensorWindow(card, mapping);
+  if (!window) return null;
+  const index = mapping.axisOrder === 'xyz' ? { x: 0, y: 1, z: 2 } : { x: 2, y: 1, z: 0 };
+  const mirror = (card.input.mirror ?? []).map((a) => index[a]).sort((a, b) => a - b);
+  return { window, overlap: card.input.overlap ?? 0.5, mirror };
+}

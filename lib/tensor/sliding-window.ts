@@ -11,6 +11,11 @@
  *
  * Blending changes results near window borders compared with one whole-volume pass (the network
  * sees less context there); it equals the whole-volume pass when one window covers the volume.
+ *
+ * Test-time mirroring (`mirror`, nnU-Net's "mirroring"): each window's scores are the mean over
+ * every subset of the listed spatial axes of (flip the window → network → flip the scores back),
+ * 2^|mirror| network runs per window; the blend is unchanged. training/unet/evaluate.py
+ * `predict_windows(..., mirror)` is its Python twin.
  * The WebGPU wrapper is gpu-kernels/onnx/sliding-window.ts; the server's onnxruntime path uses
  * `slidingWindow` directly (server/inference/run-onnx.ts).
  */
@@ -26,6 +31,8 @@ export interface SlidingWindowOptions {
   overlap?: number;
   /** 'gaussian' (default) or 'constant' weights. */
   blend?: 'gaussian' | 'constant';
+  /** Spatial axes (indices into `window`, tensor order) of test-time mirroring; default none. */
+  mirror?: number[];
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -79,6 +86,11 @@ export async function slidingWindow(
   }
   const overlap = opts.overlap ?? 0.5;
   if (!(overlap >= 0 && overlap <= 0.95)) throw new ArgumentError(`overlap ${overlap} must be in [0, 0.95]`, { where });
+  const mirror = [...new Set(opts.mirror ?? [])].sort((a, b) => a - b);
+  if (mirror.some((a) => !Number.isInteger(a) || a < 0 || a >= sp)) {
+    throw new ArgumentError(`mirror axes [${opts.mirror}] must be spatial axis indices in [0, ${sp})`, { where, hint: 'List each mirrored axis once, in tensor order.' });
+  }
+  const flipSets = Array.from({ length: 2 ** mirror.length }, (_, m) => mirror.filter((_, k) => (m >> k) & 1));
   // pad axes shorter than the window (zeros at the end)
   const padded = spatial.map((s, a) => Math.max(s, w[a]));
   let x = input;
@@ -105,13 +117,21 @@ export async function slidingWindow(
   for (let k = 0; k < grid.length; k++) {
     const s0 = grid[k];
     const win = { data: extractBox(x.data, x.dims, s0, w), dims: [...x.dims.slice(0, 2), ...w] };
-    const out = await runWindow(win, k);
-    if (out.data instanceof Int32Array || out.type === 'int32') {
-      throw new ArgumentError('the model outputs labels (ArgMax); blending needs logits or probabilities', { where, hint: 'Export the model without the final ArgMax.' });
+    let out: { data: Float32Array; dims: number[] } | null = null;
+    for (const flip of flipSets) {
+      const r = await runWindow(flip.length ? { data: flipAxes(win.data, win.dims, flip), dims: win.dims } : win, k);
+      if (r.data instanceof Int32Array || r.type === 'int32') {
+        throw new ArgumentError('the model outputs labels (ArgMax); blending needs logits or probabilities', { where, hint: 'Export the model without the final ArgMax.' });
+      }
+      if (r.dims.slice(2).join() !== w.join()) {
+        throw new ArgumentError(`the model maps a [${w}] window to [${r.dims.slice(2)}]; sliding windows need outputs on the input grid`, { where });
+      }
+      const back = flip.length ? flipAxes(r.data as Float32Array, r.dims, flip) : (r.data as Float32Array);
+      if (!out) out = { data: flipSets.length > 1 ? Float32Array.from(back) : back, dims: r.dims };
+      else for (let i = 0; i < back.length; i++) out.data[i] += back[i];
     }
-    if (out.dims.slice(2).join() !== w.join()) {
-      throw new ArgumentError(`the model maps a [${w}] window to [${out.dims.slice(2)}]; sliding windows need outputs on the input grid`, { where });
-    }
+    if (!out) throw new ArgumentError('no window output', { where });
+    if (flipSets.length > 1) for (let i = 0; i < out.data.length; i++) out.data[i] /= flipSets.length;
     if (!acc) {
       outPrefix = out.dims.slice(0, 2);
       acc = new Float32Array(outPrefix[0] * outPrefix[1] * wsum.length);
@@ -139,6 +159,26 @@ export async function slidingWindow(
     result = { data: extractBox(result.data, result.dims, spatial.map(() => 0), spatial), dims };
   }
   return { ...result, starts, windows: grid.length };
+}
+
+/**
+ * A copy of `data` ([N, C, ...spatial], C-order) reversed along the spatial axes `axes` (indices
+ * into the spatial axes). An involution: flipping twice gives the input back.
+ */
+export function flipAxes(data: Float32Array, dims: number[], axes: number[]): Float32Array {
+  const lead = 2;
+  const st = strides(dims);
+  const out = new Float32Array(data.length);
+  const rank = dims.length;
+  const idx = new Array(rank).fill(0);
+  const flip = dims.map((_, a) => a >= lead && axes.includes(a - lead));
+  for (let i = 0; i < data.length; i++) {
+    let j = 0;
+    for (let a = 0; a < rank; a++) j += (flip[a] ? dims[a] - 1 - idx[a] : idx[a]) * st[a];
+    out[j] = data[i];
+    for (let a = rank - 1; a >= 0; a--) { if (++idx[a] < dims[a]) break; idx[a] = 0; }
+  }
+  return out;
 }
 
 function strides(d: number[]): number[] {

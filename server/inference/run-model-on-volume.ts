@@ -28,7 +28,7 @@ import { withClassCount } from '../../lib/model/card';
 import { ArgumentError } from '../../lib/errors';
 import { type CellPipelineParams, cellInstancesOnGrid, cellPipelineCard, resolveCellPipelineParams } from '../../lib/model/cell-instances';
 import { type ClassInstance, instancesFromClasses } from '../../lib/model/instances';
-import { labelsFromOutput, outputClassCount, prepareModelInput, tensorWindow } from '../../lib/model/prepare';
+import { labelsFromOutput, outputClassCount, prepareModelInput, tensorSliding } from '../../lib/model/prepare';
 import type { Volume } from '../../lib/volume';
 import { type RunOnnxOptions, type RunOnnxResult, runOnnx } from './run-onnx';
 
@@ -56,8 +56,8 @@ export async function runModelOnVolume(bytes: Uint8Array, vol: Volume, givenCard
   const prep = prepareModelInput(vol, card);
   const t1 = performance.now();
   const w = card.input.window ?? null;
-  const window = tensorWindow(card, prep.mapping);
-  const run = await runOnnx(bytes, prep.input, window ? { ...onnxOpts, window, overlap: card.input.overlap ?? 0.5 } : onnxOpts);
+  const sliding = tensorSliding(card, prep.mapping);
+  const run = await runOnnx(bytes, prep.input, sliding ? { ...onnxOpts, ...sliding } : onnxOpts);
   const t2 = performance.now();
   const classMap = labelsFromOutput(run.output, prep.mapping);
   const full = withClassCount(card, outputClassCount(run.output, prep.mapping));
@@ -84,7 +84,7 @@ export async function runModelOnVolume(bytes: Uint8Array, vol: Volume, givenCard
     card: { name: card.name, version: card.version, task: card.task, sha256: card.sha256 ?? null, instances: card.output.instances, minInstanceVoxels: card.output.minInstanceVoxels },
     deviceRequested: opts.device,
     cellPipeline: cellRecord,
-    slidingWindow: window ? { window: w, overlap: card.input.overlap ?? 0.5, windows: run.windows, blend: 'gaussian' } : null,
+    slidingWindow: sliding ? { window: w, overlap: sliding.overlap, mirror: card.input.mirror ?? [], windows: run.windows, blend: 'gaussian' } : null,
     ...prep.params,
     classCount: full.output.classes.length,
     timingsMs: { prepare: t1 - t0, inference: t2 - t1, labels: t3 - t2, instances: t4 - t3, total: t4 - t0 },

@@ -51,6 +51,8 @@ export interface RunOnnxOptions {
    */
   window?: number[] | null;
   overlap?: number;
+  /** Test-time mirroring: spatial axes in TENSOR order (lib/tensor/sliding-window.ts `mirror`); with `window` only. */
+  mirror?: number[];
 }
 
 export interface OnnxRunOutput {
@@ -147,7 +149,7 @@ async function runOnGpu(ctx: GpuContext, model: GpuModel, input: { data: Float32
   const stats: Partial<RunStats> & { windows?: number } = {};
   const t0 = performance.now();
   const o = opts.window
-    ? { ...(await runSlidingWindow(c, model, input, { window: opts.window, overlap: opts.overlap, onProgress: opts.onProgress }, stats)), type: 'float32' as const }
+    ? { ...(await runSlidingWindow(c, model, input, { window: opts.window, overlap: opts.overlap, mirror: opts.mirror, onProgress: opts.onProgress }, stats)), type: 'float32' as const }
     : (await runModel(c, model, { [g.inputs[0].name]: input }, { onProgress: opts.onProgress }, stats))[g.outputs[0]];
   const ms = performance.now() - t0;
   return {
@@ -202,7 +204,7 @@ async function runOnOrt(bytes: Uint8Array, input: { data: Float32Array; dims: nu
     const runOne = async (x: { data: Float32Array; dims: number[] }) =>
       toOutput((await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', x.data, x.dims) }))[session.outputNames[0]]);
     if (opts.window) {
-      const r = await slidingWindow(input, { window: opts.window, overlap: opts.overlap, onProgress: opts.onProgress }, runOne);
+      const r = await slidingWindow(input, { window: opts.window, overlap: opts.overlap, mirror: opts.mirror, onProgress: opts.onProgress }, runOne);
       return { data: r.data, dims: r.dims, type: 'float32', windows: r.windows, ms: performance.now() - t0 };
     }
     const out = await runOne(input);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultCard, parseModelCard, withClassCount, type ModelCard } from '@/lib/model/card';
+import { tensorSliding } from '@/lib/model/prepare';
 import { TesseraError } from '@/lib/errors';
 
 const good: ModelCard = {
@@ -52,5 +53,18 @@ describe('model cards', () => {
     expect(c.output.classes).toEqual([]); // not mutated
     expect(withClassCount(good, 7)).toBe(good);
     expect(defaultCard('m', 2).output.classes).toHaveLength(2);
+  });
+
+  it('input.mirror (test-time mirroring) needs a window and distinct axes; tensorSliding maps it to tensor axes', () => {
+    const win = { ...good, input: { ...good.input, window: [48, 40, 32] as [number, number, number], overlap: 0.25, mirror: ['y', 'x'] as ('x' | 'y' | 'z')[] } };
+    expect(parseModelCard(JSON.parse(JSON.stringify(win)))).toEqual(win);
+    expect(() => parseModelCard({ ...good, input: { ...good.input, mirror: ['x'] } })).toThrow(/input.mirror: input.mirror needs input.window/);
+    expect(() => parseModelCard({ ...win, input: { ...win.input, mirror: ['x', 'x'] } })).toThrow(/distinct/);
+    expect(() => parseModelCard({ ...win, input: { ...win.input, mirror: ['w'] } })).toThrow(/input.mirror/);
+    // 'file' / 'zyx' tensors are [z, y, x]: x → 2, y → 1; 'xyz' tensors keep x → 0, y → 1
+    expect(tensorSliding(win, { axisOrder: 'file' })).toEqual({ window: [32, 40, 48], overlap: 0.25, mirror: [1, 2] });
+    expect(tensorSliding(win, { axisOrder: 'xyz' })).toEqual({ window: [48, 40, 32], overlap: 0.25, mirror: [0, 1] });
+    expect(tensorSliding({ ...win, input: { ...win.input, mirror: undefined, overlap: undefined } }, { axisOrder: 'zyx' })).toEqual({ window: [32, 40, 48], overlap: 0.5, mirror: [] });
+    expect(tensorSliding(good, { axisOrder: 'file' })).toBeNull();
   });
 });

@@ -37,11 +37,13 @@ def window_starts(size, w, overlap):
     return [int(np.floor(i * (size - w) / (n - 1) + 0.5)) for i in range(n)]
 
 
-def predict_windows(net, image, window, overlap=0.5):
+def predict_windows(net, image, window, overlap=0.5, mirror=()):
     """The deployed inference (lib/tensor/sliding-window.ts, the card's window and overlap): windows
     of `window` (z, y, x) overlapping by >= overlap, zero-padded at the end of axes shorter than the
     window; the exported graph's probabilities [1 - p, p(1 - q), pq] are blended with a separable
-    Gaussian (sigma = window / 8) and p = 1 - ch0, q = ch2 / (ch1 + ch2) recovered. Returns (p, q)."""
+    Gaussian (sigma = window / 8) and p = 1 - ch0, q = ch2 / (ch1 + ch2) recovered. Returns (p, q).
+    `mirror`: array axes (0 = z, 1 = y, 2 = x) of test-time mirroring — each window's probabilities
+    are the mean over every subset of those axes of (flip input → network → flip back)."""
     shape = image.shape
     padded = [max(s, w) for s, w in zip(shape, window)]
     x = np.zeros(padded, np.float32)
@@ -52,15 +54,22 @@ def predict_windows(net, image, window, overlap=0.5):
     wsum = np.zeros(padded, np.float32)
     device = next(net.parameters()).device
     starts = [window_starts(s, w, overlap) for s, w in zip(padded, window)]
+    mirror = tuple(sorted(set(mirror)))
+    flip_sets = [tuple(a for k, a in enumerate(mirror) if m >> k & 1) for m in range(2 ** len(mirror))]
     for a in starts[0]:
         for b in starts[1]:
             for c in starts[2]:
                 box = (slice(a, a + window[0]), slice(b, b + window[1]), slice(c, c + window[2]))
-                with torch.no_grad():
-                    f, g = net(torch.from_numpy(np.ascontiguousarray(x[box]))[None, None].to(device))
-                p = torch.sigmoid(f)[0, 0].cpu().numpy()
-                q = torch.sigmoid(g)[0, 0].cpu().numpy()
-                acc[(slice(None),) + box] += wt * np.stack([1 - p, p * (1 - q), p * q])
+                probs = 0
+                for flip in flip_sets:
+                    xin = np.flip(x[box], flip) if flip else x[box]
+                    with torch.no_grad():
+                        f, g = net(torch.from_numpy(np.ascontiguousarray(xin))[None, None].to(device))
+                    p = torch.sigmoid(f)[0, 0].cpu().numpy()
+                    q = torch.sigmoid(g)[0, 0].cpu().numpy()
+                    pr = np.stack([1 - p, p * (1 - q), p * q])
+                    probs = probs + (np.flip(pr, tuple(a + 1 for a in flip)) if flip else pr)
+                acc[(slice(None),) + box] += wt * (probs / len(flip_sets))
                 wsum[box] += wt
     acc = acc[:, : shape[0], : shape[1], : shape[2]] / wsum[: shape[0], : shape[1], : shape[2]]
     p = 1 - acc[0]

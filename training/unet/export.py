@@ -63,7 +63,7 @@ AUGMENTATIONS = ['flips (z, y, x)', 'in-plane rot90', 'gamma 0.6-1.6 and intensi
 NUCLEI_EXTRA = ['copy-paste of nuclei between generated volumes (I_bg*(1-M) + I_fg*M, labels composed; scale 0.75-1.33, z factor 0.5-2)']
 
 
-def build_card(kind, crop_xyz, version, sha, metrics=None, config=None, eval_rows=None, tuned=None, tuned_extra=None):
+def build_card(kind, crop_xyz, version, sha, metrics=None, config=None, eval_rows=None, tuned=None, tuned_extra=None, mirror=''):
     mode = (config or {}).get('mode', DEFAULT_MODE[kind])
     crop = '1136_mini' if kind == 'nuclei' else 'sample_ovule'
     training = {
@@ -99,6 +99,7 @@ def build_card(kind, crop_xyz, version, sha, metrics=None, config=None, eval_row
             'multipleOf': None,
             'window': list(crop_xyz),
             'overlap': 0.5,
+            **({'mirror': sorted(mirror)} if mirror else {}),
         },
         'output': {
             'kind': 'logits',
@@ -170,12 +171,14 @@ def main(argv=None):
             eval_rows = json.load(f)
     tuned = None
     tuned_extra = None
+    mirror = ''
     if args.tuned:
         with open(args.tuned) as f:
             t = json.load(f)
             tuned = (t.get('best_on_training_data') or t['best_on_training_half'])['params']
             tuned_extra = t.get('extra')
-    card = build_card(kind, crop, args.version, sha, metrics, ck['config'] if args.checkpoint else None, eval_rows, tuned, tuned_extra)
+            mirror = (t.get('best_on_training_data') or {}).get('mirror', '')
+    card = build_card(kind, crop, args.version, sha, metrics, ck['config'] if args.checkpoint else None, eval_rows, tuned, tuned_extra, mirror)
     card_path = os.path.join(args.out, 'card.json')
     with open(card_path, 'w') as f:
         json.dump(card, f, indent=1)

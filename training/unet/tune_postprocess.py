@@ -17,6 +17,9 @@ Candidates (lib/model/cell-instances.ts implements the chosen recipe; evaluate.p
 The maps come from the deployed inference (evaluate.predict_windows: the card's sliding window =
 the training crop, overlap 0.5, Gaussian blending), so the numbers are the ones the shipped model
 gives; --predict whole runs the network on the whole volume at once (the training-time proxy).
+--mirrors adds test-time mirroring (the card's input.mirror: each window averaged over its flips
+along those axes) as a candidate dimension: every grid point is scored once per mirroring
+candidate, and the same objective and tie rule choose among all of them.
 For `nuclei` a third family joins the tuning (never the validation): StarDist's synthetic 3-D
 nucleus stack ../shared/data/cells/stardist_synthetic (31×61×57, 51 labelled nuclei, BSD-3;
 spacing 1), a labelled set from another generator that neither training nor `tessera eval` uses.
@@ -49,6 +52,8 @@ def main():
     a.add_argument('--generated-count', type=int, default=8)
     a.add_argument('--no-stardist', action='store_true', help='nuclei: leave StarDist\'s synthetic stack out of the tuning')
     a.add_argument('--tie', type=float, default=0.005, help='objectives within this of the best are tied; mAP decides')
+    a.add_argument('--mirrors', default='', help="comma-separated test-time mirroring candidates for the card's input.mirror "
+                   "(letters of 'xyz'; '' = none), e.g. ',xy' tries none and x+y; default: none only")
     a.add_argument('--predict', choices=['windows', 'whole'], default='windows', help="'windows': the card's sliding window (deployed); 'whole': one pass")
     args = a.parse_args()
     ck = torch.load(args.checkpoint, map_location='cpu')
@@ -59,18 +64,26 @@ def main():
     mode = cfg['mode']
     train, val = real_halves(cfg['kind'])
     window = tuple(cfg['crop_xyz'][::-1])  # (z, y, x): the card's window
-    run = (lambda img: predict_windows(net, img, window, 0.5)) if args.predict == 'windows' else (lambda img: predict(net, img, cfg['depth']))
-    maps = {s.name: run(s.image) for s in (train, val)}
+    mirrors = [''.join(sorted(set(m.strip()))) for m in args.mirrors.split(',')]
+    if any(set(m) - set('xyz') for m in mirrors) or len(set(mirrors)) != len(mirrors):
+        raise SystemExit(f"--mirrors: each candidate is a set of the letters x, y, z ('' = none), got {args.mirrors!r}")
+    if args.predict == 'whole' and mirrors != ['']:
+        raise SystemExit('--mirrors needs --predict windows (mirroring is done per window)')
     generated = []
     if args.generated:
         _, generated = load_generated(args.generated, args.generated_count)
-        gen_maps = [run(s.image) for s in generated]
     extra = None
     if mode == 'distance' and not args.no_stardist:
         import tifffile
         folder = os.path.join(REPO, '..', 'shared', 'data', 'cells', 'stardist_synthetic')
         extra = ('stardist_synthetic', tifffile.imread(os.path.join(folder, 'mask3d.tif')).astype(np.int64), (1.0, 1.0, 1.0))
-        extra_maps = run(normalise(tifffile.imread(os.path.join(folder, 'img3d.tif')).astype(np.float32)))
+        extra_image = normalise(tifffile.imread(os.path.join(folder, 'img3d.tif')).astype(np.float32))
+    by_mirror = {}
+    for m in mirrors:
+        axes = tuple(sorted({'z': 0, 'y': 1, 'x': 2}[c] for c in m))
+        run = (lambda img, axes=axes: predict_windows(net, img, window, 0.5, axes)) if args.predict == 'windows' else (lambda img: predict(net, img, cfg['depth']))
+        by_mirror[m] = {'real': {s.name: run(s.image) for s in (train, val)}, 'generated': [run(s.image) for s in generated],
+                        'extra': run(extra_image) if extra else None}
     if mode == 'boundary':
         grid = [dict(seedMethod='maxima', seedSmoothing=s, seedMinDistance=m, secondThreshold=t) for s, m, t in itertools.product([0, 2], [3, 4, 5, 6, 8, 10], [0.4, 0.5, 0.6])]
         grid += [dict(seedMethod='components', seedSmoothing=s, seedMinDistance=m, secondThreshold=t) for s, m, t in itertools.product([0, 2], [1, 2, 3, 4, 6], [0.4, 0.5, 0.6])]
@@ -82,8 +95,9 @@ def main():
                  for s, r, t, f in itertools.product([0, 1], [0.4, 0.5, 0.6, 0.7, 0.8], [0.5, 0.7], [0.4, 0.5, 0.6])]
     rows = []
 
-    def score(g):
-        row = {'params': g}
+    def score(g, mirror):
+        maps, gen_maps, extra_maps = by_mirror[mirror]['real'], by_mirror[mirror]['generated'], by_mirror[mirror]['extra']
+        row = {'params': g, 'mirror': mirror}
         for s in (train, val):
             p, q = maps[s.name]
             lab = instances(p, q, mode, s.spacing, **g)
@@ -111,18 +125,19 @@ def main():
         tied = [r for r in rows if r['objective'] >= top - args.tie - 1e-9]
         return max(tied, key=lambda r: (r['objective_map'], r['objective']))
 
-    for g in grid:
-        score(g)
+    for m in mirrors:
+        for g in grid:
+            score(g, m)
     best = pick()
     if mode == 'distance':
         # second stage: the instance size filter (the card's output.minInstanceVoxels) for the best seeds
         for ms in (50, 100, 200):
-            score({**best['params'], 'min_size': ms})
+            score({**best['params'], 'min_size': ms}, best['mirror'])
         best = pick()
     print(json.dumps({'best_on_training_data': best}))
     if args.json:
         with open(args.json, 'w') as f:
-            json.dump({'checkpoint': args.checkpoint, 'predict': args.predict, 'generated': [s.name for s in generated], 'extra': extra[0] if extra else None, 'rows': rows, 'best_on_training_data': best}, f, indent=1)
+            json.dump({'checkpoint': args.checkpoint, 'predict': args.predict, 'mirrors': mirrors, 'generated': [s.name for s in generated], 'extra': extra[0] if extra else None, 'rows': rows, 'best_on_training_data': best}, f, indent=1)
 
 
 if __name__ == '__main__':
