@@ -11,13 +11,13 @@
  *
  * Blending changes results near window borders compared with one whole-volume pass (the network
  * sees less context there); it equals the whole-volume pass when one window covers the volume.
+ * The WebGPU wrapper is gpu-kernels/onnx/sliding-window.ts; the server's onnxruntime path uses
+ * `slidingWindow` directly (server/inference/run-onnx.ts).
  *
  * Test-time mirroring (`mirror`, nnU-Net's "mirroring"): each window's scores are the mean over
  * every subset of the listed spatial axes of (flip the window → network → flip the scores back),
  * 2^|mirror| network runs per window; the blend is unchanged. training/unet/evaluate.py
  * `predict_windows(..., mirror)` is its Python twin.
- * The WebGPU wrapper is gpu-kernels/onnx/sliding-window.ts; the server's onnxruntime path uses
- * `slidingWindow` directly (server/inference/run-onnx.ts).
  */
 import { ArgumentError } from '../errors';
 import { extractBox } from './box';
@@ -117,6 +117,7 @@ export async function slidingWindow(
   for (let k = 0; k < grid.length; k++) {
     const s0 = grid[k];
     const win = { data: extractBox(x.data, x.dims, s0, w), dims: [...x.dims.slice(0, 2), ...w] };
+    // the window's scores: the mean over the flip sets (one plain run without mirroring)
     let out: { data: Float32Array; dims: number[] } | null = null;
     for (const flip of flipSets) {
       const r = await runWindow(flip.length ? { data: flipAxes(win.data, win.dims, flip), dims: win.dims } : win, k);
@@ -130,10 +131,10 @@ export async function slidingWindow(
       if (!out) out = { data: flipSets.length > 1 ? Float32Array.from(back) : back, dims: r.dims };
       else for (let i = 0; i < back.length; i++) out.data[i] += back[i];
     }
-    if (!out) throw new ArgumentError('no window output', { where });
-    if (flipSets.length > 1) for (let i = 0; i < out.data.length; i++) out.data[i] /= flipSets.length;
+    const scores = out!; // flipSets always holds the empty set
+    if (flipSets.length > 1) for (let i = 0; i < scores.data.length; i++) scores.data[i] /= flipSets.length;
     if (!acc) {
-      outPrefix = out.dims.slice(0, 2);
+      outPrefix = scores.dims.slice(0, 2);
       acc = new Float32Array(outPrefix[0] * outPrefix[1] * wsum.length);
     }
     const planes = outPrefix[0] * outPrefix[1];
@@ -147,7 +148,7 @@ export async function slidingWindow(
       }
       const wt = weights[i];
       wsum[off] += wt;
-      for (let p = 0; p < planes; p++) acc[p * wsum.length + off] += wt * out.data[p * wn + i];
+      for (let p = 0; p < planes; p++) acc[p * wsum.length + off] += wt * scores.data[p * wn + i];
     }
     opts.onProgress?.(k + 1, grid.length);
   }
