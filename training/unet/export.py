@@ -175,9 +175,9 @@ def main(argv=None):
     if args.tuned:
         with open(args.tuned) as f:
             t = json.load(f)
-            tuned = (t.get('best_on_training_data') or t['best_on_training_half'])['params']
+            best = t.get('best_on_training_data') or t['best_on_training_half']
+            tuned, mirror = best['params'], best.get('mirror', '')
             tuned_extra = t.get('extra')
-            mirror = (t.get('best_on_training_data') or {}).get('mirror', '')
     card = build_card(kind, crop, args.version, sha, metrics, ck['config'] if args.checkpoint else None, eval_rows, tuned, tuned_extra, mirror)
     card_path = os.path.join(args.out, 'card.json')
     with open(card_path, 'w') as f:
