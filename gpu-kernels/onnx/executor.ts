@@ -21,6 +21,7 @@ import { type OnnxModel, loadOnnx } from './loader';
 import { Recorder, prod, stridesOf } from './ops/common';
 import { type ConvPrecision, type PrecisionOption, conv, convTranspose, resolveConvPrecision } from './ops/conv/conv';
 import { affine, binary, concat, transpose, unary } from './ops/elementwise/elementwise';
+import { instanceNorm } from './ops/norm/instance-norm';
 import { pool } from './ops/pool/pool';
 import { argmax, softmax } from './ops/reduce/reduce';
 import { resize } from './ops/resize/resize';
@@ -154,6 +155,8 @@ export function receptiveField(src: GpuModel | OnnxModel | Uint8Array): Receptiv
       case 'reshape':
         if (n.source[0] !== 'Identity') return fail(`${where}: Reshape`);
         break;
+      case 'instnorm':
+        return fail(`${where}: InstanceNormalization needs statistics over the whole volume (run it with a sliding window)`);
       default:
         return fail(`${where}: ${op.kind} is not tileable`);
     }
@@ -221,6 +224,7 @@ export async function encodeNode(
       stats.convPaths.generic++;
       break;
     case 'affine': await affine(r, x(0), y!, xd, op.scale, op.shift); break;
+    case 'instnorm': await instanceNorm(r, x(0), y!, xd, op.scale, op.bias, op.eps); break;
     case 'unary': await unary(r, x(0), y!, prod(xd), op.act); break;
     case 'softmax': await softmax(r, x(0), y!, xd, n.resolved.axis[0], op.legacy); break;
     case 'argmax': await argmax(r, x(0), y!, xd, n.resolved.axis[0], op.selectLast); break;

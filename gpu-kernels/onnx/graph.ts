@@ -26,6 +26,7 @@ export type Op =
   | { kind: 'conv'; w: Float32Array; wDims: number[]; b: Float32Array; strides: number[]; pads: number[]; dilations: number[]; group: number; act: Act; autoPad: string }
   | { kind: 'convT'; w: Float32Array; wDims: number[]; b: Float32Array; strides: number[]; pads: number[]; dilations: number[]; group: number; outputPadding: number[]; outputShape: number[] | null; autoPad: string; act: Act }
   | { kind: 'affine'; scale: Float32Array; shift: Float32Array }
+  | { kind: 'instnorm'; scale: Float32Array; bias: Float32Array; eps: number }
   | { kind: 'unary'; act: Act }
   | { kind: 'softmax'; axis: number; legacy: boolean }
   | { kind: 'pool'; max: boolean; kernel: number[]; strides: number[]; pads: number[]; dilations: number[]; ceil: boolean; countIncludePad: boolean; autoPad: string }
@@ -62,6 +63,7 @@ export interface PreparedGraph {
 export const SUPPORTED_OPS = [
   'Conv', 'ConvTranspose', 'BatchNormalization', 'Relu', 'LeakyRelu', 'Elu', 'Gelu', 'Sigmoid', 'Tanh', 'Softmax', 'MaxPool', 'AveragePool',
   'Resize', 'Concat', 'Add', 'Mul', 'Sub', 'Div', 'Clip', 'Transpose', 'Reshape', 'Identity', 'ArgMax', 'Constant', 'Dropout',
+  'InstanceNormalization',
 ] as const;
 const SUPPORTED = new Set<string>(SUPPORTED_OPS);
 
@@ -162,6 +164,12 @@ export function prepareGraph(model: OnnxModel): PreparedGraph {
           shift[c] = b[c] - m[c] * scale[c];
         }
         g({ kind: 'affine', scale, shift });
+        break;
+      }
+      case 'InstanceNormalization': {
+        const [s, b] = [1, 2].map((i) => tensorF32(constOf(n.inputs[i], ['scale', 'B'][i - 1], n)));
+        if (s.length !== b.length) throw new FormatError(`InstanceNormalization scale has ${s.length} values, B ${b.length}`, { where: `${where}: ${n.name}` });
+        g({ kind: 'instnorm', scale: s, bias: b, eps: num(a.epsilon, 1e-5) });
         break;
       }
       case 'Relu': case 'LeakyRelu': case 'Elu': case 'Gelu': case 'Sigmoid': case 'Tanh': case 'Clip': {
@@ -438,6 +446,9 @@ function inferNode(n: GNode, ins: number[][], opset: number): { out: number[]; r
     }
     case 'affine':
       if (x[1] !== op.scale.length) throw new ShapeError(`BatchNormalization has ${op.scale.length} channels, input [${x}]`, { where });
+      return { out: x.slice(), resolved };
+    case 'instnorm':
+      if (x.length < 3 || x[1] !== op.scale.length) throw new ShapeError(`InstanceNormalization has ${op.scale.length} channels, input [${x}] (needs [N, C, spatial…])`, { where });
       return { out: x.slice(), resolved };
     case 'unary':
       return { out: x.slice(), resolved };
