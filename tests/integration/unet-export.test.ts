@@ -114,4 +114,31 @@ print(json.dumps(r))`,
     // the class map is not trivial (the comparison would be weak on a constant output)
     expect(counts.filter((c) => c > 0.01 * n).length, `class counts ${counts.join(', ')}`).toBeGreaterThanOrEqual(2);
   }, 600_000);
+
+  it('--norm instance: torch InstanceNorm3d exports as InstanceNormalization, which our engine runs like onnxruntime over the card window', async () => {
+    const runDir = join(dir, 'run-in');
+    run(['training/unet/train.py', '--kind', 'nuclei', '--data', join(dir, 'data'), '--out', runDir, '--iters', '30', '--threads', '1', '--crop', '32,32,24', '--norm', 'instance', '--eval-every', '1000', '--log-every', '10', '--seed', '1', '--lr', '3e-3']);
+    const outDir = join(dir, 'export-in');
+    const report = JSON.parse(run(['training/unet/export.py', '--checkpoint', join(runDir, 'model.pt'), '--out', outDir, '--version', 'test']).trim().split('\n').at(-1) as string);
+    expect(report.engine.ok).toBe(true);
+    expect(report.engine.ops.InstanceNormalization).toBe(14); // 7 blocks × 2, none folded
+    expect(report.engine.fused.batchNormFolded).toBe(0);
+    const bytes = new Uint8Array(readFileSync(join(outDir, 'nuclei.onnx')));
+    const card = parseModelCard(JSON.parse(readFileSync(join(outDir, 'card.json'), 'utf8')));
+    const vol = generateNuclei({ shape: [40, 36, 30], spacing: [0.25, 0.25, 0.5], radius: 2.5, seed: 3 }).image;
+    const prep = prepareModelInput(vol, card);
+    const w = card.input.window as [number, number, number];
+    const opts = { window: [w[2], w[1], w[0]], overlap: card.input.overlap };
+    const g = await runOnnx(bytes, prep.input, { device: 'gpu', ...opts });
+    const o = await runOnnx(bytes, prep.input, { device: 'ort', ...opts });
+    expect(g).toMatchObject({ runner: 'tessera', device: 'webgpu', delegated: 0, unsupportedOps: [] });
+    let maxAbs = 0;
+    for (let i = 0; i < g.output.data.length; i++) maxAbs = Math.max(maxAbs, Math.abs(g.output.data[i] - o.output.data[i]));
+    expect(maxAbs).toBeLessThan(1e-3);
+    // the statistics are per window: the same weights over 24×32×40 windows give other probabilities
+    const other = await runOnnx(bytes, prep.input, { device: 'ort', window: [24, 32, 40], overlap: card.input.overlap });
+    let diff = 0;
+    for (let i = 0; i < o.output.data.length; i++) diff = Math.max(diff, Math.abs(other.output.data[i] - o.output.data[i]));
+    expect(diff).toBeGreaterThan(1e-3);
+  }, 600_000);
 });

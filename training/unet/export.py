@@ -142,7 +142,7 @@ def main(argv=None):
         ck = torch.load(args.checkpoint, map_location='cpu')
         cfg = ck['config']
         kind, base, depth, crop = cfg['kind'], cfg['base'], cfg['depth'], tuple(cfg['crop_xyz'])
-        net = UNet3D(base, depth)
+        net = UNet3D(base, depth, cfg.get('norm', 'batch'))
         net.load_state_dict(ck['state_dict'])
         metrics = ck.get('val')
     elif args.init:

@@ -1,30 +1,44 @@
 """A small 3-D U-Net with two heads (foreground logit, boundary-or-distance logit).
 
-Encoder: `depth` levels of [Conv3d 3³ → BN → ReLU] × 2 with MaxPool 2³ between; decoder: ConvTranspose
+Encoder: `depth` levels of [Conv3d 3³ → norm → ReLU] × 2 with MaxPool 2³ between; decoder: ConvTranspose
 2³ stride 2, concat skip, [Conv3d → BN → ReLU] × 2; two 1×1×1 heads. Only ops the Tessera engine runs
 (Conv (+BN folded, ReLU fused), MaxPool, ConvTranspose, Concat, Sigmoid, Sub, Mul). Input sizes
-must be multiples of 2**depth per axis. base=8, depth=3: 0.36 M parameters (1.4 MB fp32).
+must be multiples of 2**depth per axis. norm: 'batch' (BN, folded at export) or 'instance'
+(InstanceNormalization in the graph; statistics per window, so it needs the sliding window). base=8, depth=3: 0.36 M parameters (1.4 MB fp32).
 """
 import torch
 from torch import nn
 
 
-def block(cin, cout):
+NORMS = ('batch', 'instance')
+
+
+def norm_layer(kind, ch):
+    """'batch': BatchNorm3d (folded into the conv at export); 'instance': InstanceNorm3d with affine
+    weights (per-sample statistics: ONNX InstanceNormalization, which our engine runs unfolded)."""
+    if kind == 'batch':
+        return nn.BatchNorm3d(ch)
+    if kind == 'instance':
+        return nn.InstanceNorm3d(ch, affine=True)
+    raise ValueError(f'norm must be one of {NORMS}, got {kind!r}')
+
+
+def block(cin, cout, norm='batch'):
     return nn.Sequential(
-        nn.Conv3d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm3d(cout), nn.ReLU(inplace=True),
-        nn.Conv3d(cout, cout, 3, padding=1, bias=False), nn.BatchNorm3d(cout), nn.ReLU(inplace=True),
+        nn.Conv3d(cin, cout, 3, padding=1, bias=False), norm_layer(norm, cout), nn.ReLU(inplace=True),
+        nn.Conv3d(cout, cout, 3, padding=1, bias=False), norm_layer(norm, cout), nn.ReLU(inplace=True),
     )
 
 
 class UNet3D(nn.Module):
-    def __init__(self, base=8, depth=3):
+    def __init__(self, base=8, depth=3, norm='batch'):
         super().__init__()
         ch = [base * 2 ** i for i in range(depth + 1)]
         self.depth = depth
-        self.enc = nn.ModuleList([block(1, ch[0])] + [block(ch[i - 1], ch[i]) for i in range(1, depth + 1)])
+        self.enc = nn.ModuleList([block(1, ch[0], norm)] + [block(ch[i - 1], ch[i], norm) for i in range(1, depth + 1)])
         self.pool = nn.MaxPool3d(2)
         self.up = nn.ModuleList([nn.ConvTranspose3d(ch[i + 1], ch[i], 2, stride=2) for i in range(depth)])
-        self.dec = nn.ModuleList([block(2 * ch[i], ch[i]) for i in range(depth)])
+        self.dec = nn.ModuleList([block(2 * ch[i], ch[i], norm) for i in range(depth)])
         self.head_fg = nn.Conv3d(ch[0], 1, 1)
         self.head_b = nn.Conv3d(ch[0], 1, 1)
 

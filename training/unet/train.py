@@ -26,7 +26,7 @@ from augment import augment  # noqa: E402
 from dataset import load_generated, random_crop, real_halves  # noqa: E402
 from evaluate import evaluate  # noqa: E402
 from losses import unet_loss  # noqa: E402
-from model import UNet3D, count_parameters  # noqa: E402
+from model import NORMS, UNet3D, count_parameters  # noqa: E402
 
 MODES = {'nuclei': 'distance', 'cells': 'boundary'}
 
@@ -51,6 +51,7 @@ def parse_args(argv=None):
     a.add_argument('--log-every', type=int, default=10)
     a.add_argument('--eval-every', type=int, default=250)
     a.add_argument('--limit-volumes', type=int, default=None)
+    a.add_argument('--norm', choices=NORMS, default='batch', help="normalisation layers: 'batch' (BatchNorm, folded at export) or 'instance'")
     return a.parse_args(argv)
 
 
@@ -84,12 +85,12 @@ def main(argv=None):
     real_train, real_val = real_halves(args.kind)
     load_s = time.time() - t_load
     device = torch.device(args.device)
-    net = UNet3D(args.base, args.depth).to(device)
+    net = UNet3D(args.base, args.depth, args.norm).to(device)
     opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=1e-4)
     config = {'kind': args.kind, 'mode': mode, 'base': args.base, 'depth': args.depth, 'crop_xyz': [cx, cy, cz],
               'seed': args.seed, 'iters': args.iters, 'batch': args.batch, 'lr': args.lr, 'real_frac': args.real_frac,
               'generated_volumes': len(generated), 'data': os.path.abspath(args.data), 'parameters': count_parameters(net),
-              'torch': torch.__version__, 'threads': args.threads, 'device': args.device}
+              'torch': torch.__version__, 'threads': args.threads, 'device': args.device, 'norm': args.norm}
     log_path = os.path.join(args.out, 'metrics.jsonl')
     log = open(log_path, 'w')
 

@@ -58,7 +58,7 @@ def main():
     args = a.parse_args()
     ck = torch.load(args.checkpoint, map_location='cpu')
     cfg = ck['config']
-    net = UNet3D(cfg['base'], cfg['depth'])
+    net = UNet3D(cfg['base'], cfg['depth'], cfg.get('norm', 'batch'))
     net.load_state_dict(ck['state_dict'])
     net.eval()
     mode = cfg['mode']
