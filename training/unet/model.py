@@ -1,10 +1,11 @@
 """A small 3-D U-Net with two heads (foreground logit, boundary-or-distance logit).
 
 Encoder: `depth` levels of [Conv3d 3³ → norm → ReLU] × 2 with MaxPool 2³ between; decoder: ConvTranspose
-2³ stride 2, concat skip, [Conv3d → BN → ReLU] × 2; two 1×1×1 heads. Only ops the Tessera engine runs
-(Conv (+BN folded, ReLU fused), MaxPool, ConvTranspose, Concat, Sigmoid, Sub, Mul). Input sizes
-must be multiples of 2**depth per axis. norm: 'batch' (BN, folded at export) or 'instance'
-(InstanceNormalization in the graph; statistics per window, so it needs the sliding window). base=8, depth=3: 0.36 M parameters (1.4 MB fp32).
+2³ stride 2, concat skip, [Conv3d → norm → ReLU] × 2; two 1×1×1 heads. Only ops the Tessera engine runs
+(Conv (+BN folded, ReLU fused), InstanceNormalization, MaxPool, ConvTranspose, Concat, Sigmoid, Sub,
+Mul). Input sizes must be multiples of 2**depth per axis. norm: 'batch' (BatchNorm, folded at export;
+the recipe) or 'instance' (InstanceNorm: statistics per window, so it needs the sliding window).
+base=8, depth=3: 0.36 M parameters (1.4 MB fp32).
 """
 import torch
 from torch import nn
