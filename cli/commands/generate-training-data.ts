@@ -1,6 +1,6 @@
 /**
  * `tessera generate-training-data --kind nuclei|cells --count N --out <dir> [--seed S]
- *   [--size nx,ny,nz] [--copy-paste p]` — synthetic training volumes for the U-Nets in training/unet.
+ *   [--size nx,ny,nz] [--copy-paste p] [--ranges default|microscopy]` — synthetic training volumes for the U-Nets in training/unet.
  *
  * Volume i (seed S·100003 + i) is written as NIfTI (x fastest, spacing on the affine diagonal):
  *   <kind>_<iiii>_image.nii.gz     uint16 image
@@ -9,7 +9,8 @@
  *   <kind>_<iiii>_distance.nii.gz  float32 target: per-instance normalised distance to the shell
  * plus manifest.json (the files, spacings, drawn parameters, instance counts).
  *
- * nuclei: `generateRandomNuclei` (lib/synth/nuclei-random.ts); with probability `--copy-paste`
+ * nuclei: `generateRandomNuclei` (lib/synth/nuclei-random.ts) over `--ranges` (default: the
+ * generator's defaults; microscopy: + structured background, chromatin texture, more dim nuclei); with probability `--copy-paste`
  * (default 0.5) 2–8 nuclei of the previous volume are pasted in (`randomCopyPaste`: intensity
  * matched, scale 0.75–1.33, z factor 0.5–2) before the targets are computed.
  * cells: `generateMembranes(randomMembraneOptions(seed))` (dense Voronoi labels; no copy-paste:
@@ -24,6 +25,7 @@ import {
   generateMembranes,
   generateRandomNuclei,
   mulberry32,
+  NUCLEI_RANGE_PRESETS,
   randomCopyPaste,
   randomMembraneOptions,
   trainingTargets,
@@ -43,6 +45,7 @@ Options:
   --seed <n>              base seed (default 1); volume i uses seed·100003 + i
   --size <nx,ny,nz>       grid in voxels (default 96,96,48)
   --copy-paste <p>        nuclei only: probability of pasting instances of the previous volume (default 0.5)
+  --ranges <name>         nuclei only: parameter ranges, default | microscopy (default: default)
   -h, --help              show this help`;
 
 export interface TrainingVolumeEntry {
@@ -92,6 +95,7 @@ export async function generateTrainingDataCommand(argv: string[], log: (s: strin
     seed: { type: 'string' },
     size: { type: 'string' },
     'copy-paste': { type: 'string' },
+    ranges: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -108,6 +112,12 @@ export async function generateTrainingDataCommand(argv: string[], log: (s: strin
   const size = parseSize(values.size);
   const pPaste = numberFlag(values, 'copy-paste', { min: 0 }) ?? 0.5;
   if (pPaste > 1) throw new ArgumentError(`--copy-paste must be a probability in [0, 1], got ${pPaste}`, { where: '--copy-paste' });
+  const rangesName = values.ranges === undefined ? 'default' : String(values.ranges);
+  if (!Object.hasOwn(NUCLEI_RANGE_PRESETS, rangesName)) {
+    throw new ArgumentError(`--ranges must be one of ${Object.keys(NUCLEI_RANGE_PRESETS).join(', ')}, got '${rangesName}'`, { where: '--ranges' });
+  }
+  if (kind !== 'nuclei' && values.ranges !== undefined) throw new ArgumentError('--ranges applies to --kind nuclei only', { where: '--ranges' });
+  const ranges = NUCLEI_RANGE_PRESETS[rangesName as keyof typeof NUCLEI_RANGE_PRESETS];
   mkdirSync(out, { recursive: true });
 
   const entries: TrainingVolumeEntry[] = [];
@@ -121,7 +131,7 @@ export async function generateTrainingDataCommand(argv: string[], log: (s: strin
     let params: unknown;
     let pasted = 0;
     if (kind === 'nuclei') {
-      const g = generateRandomNuclei({ shape: size, seed: s });
+      const g = generateRandomNuclei({ shape: size, seed: s, ranges });
       image = g.image;
       labels = g.labels;
       params = { ...g.params, dimLabels: g.dimLabels.length };
@@ -152,7 +162,7 @@ export async function generateTrainingDataCommand(argv: string[], log: (s: strin
     entries.push({ id, seed: s, ...files, shape: [...labels.shape], spacing: [...labels.spacing], instances: n, copyPasted: pasted, params });
     log(`${id}: ${n} instances${pasted ? `, ${pasted} pasted` : ''}, spacing ${labels.spacing.map((v) => v.toFixed(3)).join('×')}`);
   }
-  const manifest = { kind, count, seed, size, copyPaste: kind === 'nuclei' ? pPaste : 0, generator: 'tessera generate-training-data', volumes: entries };
+  const manifest = { kind, count, seed, size, copyPaste: kind === 'nuclei' ? pPaste : 0, ...(kind === 'nuclei' ? { ranges: rangesName } : {}), generator: 'tessera generate-training-data', volumes: entries };
   writeBytes(join(out, 'manifest.json'), `${JSON.stringify(manifest, null, 1)}\n`);
   log(`generate-training-data: ${count} ${kind} volumes of ${size.join('×')} → ${out} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   return 0;

@@ -4,6 +4,8 @@ export { generateMembranes, blurVoxels, randomMembraneOptions, type MembraneOpti
 export {
   DEFAULT_NUCLEI_RANGES,
   MAX_RANDOM_NUCLEI,
+  MICROSCOPY_NUCLEI_RANGES,
+  NUCLEI_RANGE_PRESETS,
   drawNucleiParams,
   generateRandomNuclei,
   type NucleiRanges,

@@ -2,14 +2,19 @@
  * Randomised nuclei scenes for training: `generateNuclei`'s geometry with scene parameters drawn far
  * beyond its demo defaults — density, nucleus size 3–15 voxels, anisotropy up to 1:3, background
  * level and gradient, contrast, dim nuclei, photon count (shot noise), read noise, anisotropic blur
- * and output bit depth (8, 12 or 16).
+ * and output bit depth (8, 12 or 16); optionally (zero in the defaults, on in
+ * `MICROSCOPY_NUCLEI_RANGES`) a structured background — smooth random blotches brighter than the
+ * background, as out-of-focus light and autofluorescence give in real stacks — and chromatin texture
+ * inside the nuclei.
  *
  * `drawNucleiParams(seed, shape, ranges?)` draws one concrete parameter set (uniform within each
  * range; `bitDepth` uniform over its list); `generateRandomNuclei({ shape, seed, ranges?, params? })`
  * renders it. Rendering: `generateNuclei` gives the noiseless geometry (background 0, brightness
  * 1000 ± jitter with its centre-bright profile, no blur or noise; its defaults are not touched);
  * then, in units of the full grey range: signal = background·(1 + gradient·ramp) + contrast·shape/1000
- * (× dimFactor on the dim nuclei); blur (x/y sigma in voxels, z sigma = blurZRatio·xy / anisotropy:
+ * (× dimFactor on the dim nuclei; × max(0, 1 + texture·t) with t a unit-sd Gaussian field of σ 1 voxel
+ * in-plane) + clutter·contrast·max(0, c) with c a unit-sd Gaussian field of σ clutterScale voxels
+ * in-plane (÷ anisotropy along z); blur (x/y sigma in voxels, z sigma = blurZRatio·xy / anisotropy:
  * the optical PSF is longer along z in physical units); Poisson noise with `photons` counts at
  * the level background + contrast; Gaussian read noise (sd `noise`); scaled to 2^bitDepth − 1,
  * rounded and clipped. Spacing is [xySpacing, xySpacing, xySpacing·anisotropy] (µm), recorded on
@@ -60,6 +65,12 @@ export interface NucleiRanges {
   bitDepth: (8 | 12 | 16)[];
   /** x-y voxel size, µm. Default [0.1, 0.5]. */
   xySpacing: Range;
+  /** Structured background: amplitude of the positive part of a smooth unit-sd random field, relative to `contrast`. Default [0, 0] (none). */
+  clutter: Range;
+  /** In-plane correlation sigma of that field, voxels. Default [3, 12]. */
+  clutterScale: Range;
+  /** Chromatin texture: relative sd of a smooth (σ 1 voxel) multiplicative field inside the nuclei. Default [0, 0] (none). */
+  texture: Range;
 }
 
 export const DEFAULT_NUCLEI_RANGES: NucleiRanges = {
@@ -81,7 +92,27 @@ export const DEFAULT_NUCLEI_RANGES: NucleiRanges = {
   noise: [0, 0.05],
   bitDepth: [8, 12, 16],
   xySpacing: [0.1, 0.5],
+  clutter: [0, 0],
+  clutterScale: [3, 12],
+  texture: [0, 0],
 };
+
+/**
+ * The nuclei model's training ranges (`generate-training-data --ranges microscopy`): the defaults
+ * plus what real stacks have and the defaults lack — a structured background (on 1136_mini's
+ * training half the background has blotches and bands as large as nuclei; the defaults' background
+ * is a ramp plus white noise), chromatin texture, and more dim nuclei. The defaults stay as they are:
+ * the held-out generated validation set (lib/eval/validation-set.ts) is drawn from them.
+ */
+export const MICROSCOPY_NUCLEI_RANGES: NucleiRanges = {
+  ...DEFAULT_NUCLEI_RANGES,
+  dimFraction: [0, 0.5],
+  clutter: [0, 0.6],
+  texture: [0, 0.4],
+};
+
+/** Named range sets (the CLI's `--ranges`). */
+export const NUCLEI_RANGE_PRESETS = { default: DEFAULT_NUCLEI_RANGES, microscopy: MICROSCOPY_NUCLEI_RANGES } as const;
 
 /** One concrete draw: every number used to render the scene. */
 export interface RandomNucleiParams {
@@ -111,6 +142,10 @@ export interface RandomNucleiParams {
   photons: number;
   noise: number;
   bitDepth: 8 | 12 | 16;
+  /** 0 = flat background (plus ramp and noise). Absent in parameter sets recorded before it existed. */
+  clutter?: number;
+  clutterScale?: number;
+  texture?: number;
 }
 
 export interface RandomNuclei extends SyntheticNuclei {
@@ -186,7 +221,30 @@ export function drawNucleiParams(seed: number, shape: Vec3, ranges: Partial<Nucl
     photons: u('photons'),
     noise: u('noise'),
     bitDepth: r.bitDepth[Math.min(r.bitDepth.length - 1, Math.floor(rng() * r.bitDepth.length))],
+    // drawn after everything above, so the draws of every earlier field are unchanged
+    clutter: u('clutter'),
+    clutterScale: u('clutterScale'),
+    texture: u('texture'),
   };
+}
+
+/** A smooth random field over `shape` with unit standard deviation (σ in voxels per axis), from its own PRNG stream. */
+function smoothField(shape: Vec3, spacing: Vec3, sigma: Vec3, seed: number): Float32Array {
+  const rng = mulberry32(seed >>> 0);
+  const n = shape[0] * shape[1] * shape[2];
+  const white = new Float32Array(n);
+  for (let i = 0; i < n; i++) white[i] = normal(rng);
+  const f = gaussianSmooth({ data: white, shape, spacing }, 1, { sigmaVoxels: sigma }).data;
+  let s = 0;
+  let s2 = 0;
+  for (let i = 0; i < n; i++) {
+    s += f[i];
+    s2 += f[i] * f[i];
+  }
+  const mean = s / n;
+  const sd = Math.sqrt(Math.max(1e-12, s2 / n - mean * mean));
+  for (let i = 0; i < n; i++) f[i] = (f[i] - mean) / sd;
+  return f;
 }
 
 export interface RandomNucleiOptions {
@@ -238,6 +296,11 @@ export function generateRandomNuclei(opts: RandomNucleiOptions = {}): RandomNucl
   const off = Math.min(0, gx) + Math.min(0, gy) + Math.min(0, gz);
   const shapeData = g.image.data;
   const lab = g.labels.data;
+  const clutter = p.clutter ?? 0;
+  const texture = p.texture ?? 0;
+  const cs = p.clutterScale ?? 0;
+  const clutterField = clutter > 0 && cs > 0 ? smoothField(p.shape, p.spacing, [cs, cs, cs / p.anisotropy], p.seed ^ 0x68e31da4) : null;
+  const textureField = texture > 0 ? smoothField(p.shape, p.spacing, [1, 1, 1 / p.anisotropy], p.seed ^ 0x1b873593) : null;
   for (let z = 0, i = 0; z < nz; z++) {
     const fz = nz > 1 ? z / (nz - 1) : 0;
     for (let y = 0; y < ny; y++) {
@@ -245,7 +308,9 @@ export function generateRandomNuclei(opts: RandomNucleiOptions = {}): RandomNucl
       for (let x = 0; x < nx; x++, i++) {
         const fx = nx > 1 ? x / (nx - 1) : 0;
         const ramp = (gx * fx + gy * fy + gz * fz - off) / span;
-        signal[i] = p.background * (1 + p.gradient * ramp) + (p.contrast * factor[lab[i]] * shapeData[i]) / SHAPE_LEVEL;
+        const tex = textureField && lab[i] > 0 ? Math.max(0, 1 + texture * textureField[i]) : 1;
+        const blot = clutterField ? clutter * p.contrast * Math.max(0, clutterField[i]) : 0;
+        signal[i] = p.background * (1 + p.gradient * ramp) + blot + (p.contrast * factor[lab[i]] * tex * shapeData[i]) / SHAPE_LEVEL;
       }
     }
   }
