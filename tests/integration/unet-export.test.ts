@@ -141,4 +141,37 @@ print(json.dumps(r))`,
     for (let i = 0; i < o.output.data.length; i++) diff = Math.max(diff, Math.abs(other.output.data[i] - o.output.data[i]));
     expect(diff).toBeGreaterThan(1e-3);
   }, 600_000);
+
+  it('onnx_to_checkpoint.py rebuilds the committed nuclei network from its ONNX: torch = onnxruntime-node on the same input', async () => {
+    const pt = join(dir, 'rebuilt.pt');
+    run(['training/unet/onnx_to_checkpoint.py', 'models/nuclei/nuclei.onnx', 'models/nuclei/card.json', pt]);
+    const script = [
+      'import sys, json, numpy as np, torch',
+      "sys.path.insert(0, 'training/unet')",
+      'from model import UNet3D, ClassProbabilities',
+      `ck = torch.load(${JSON.stringify(pt)}); c = ck['config']`,
+      "net = UNet3D(c['base'], c['depth'], c['norm']); net.load_state_dict(ck['state_dict']); net.eval()",
+      'x = np.random.default_rng(7).random((1, 1, 32, 48, 48), dtype=np.float32)',
+      'with torch.no_grad(): y = ClassProbabilities(net)(torch.from_numpy(x)).numpy()',
+      `x.tofile(${JSON.stringify(join(dir, 'x.f32'))}); y.tofile(${JSON.stringify(join(dir, 'y.f32'))})`,
+      "print(json.dumps(c))",
+    ].join('\n');
+    const config = JSON.parse(run(['-c', script]).trim().split('\n').at(-1) as string);
+    expect(config).toMatchObject({ kind: 'nuclei', mode: 'distance', base: 8, depth: 3, crop_xyz: [48, 48, 32], norm: 'batch' });
+    const f32 = (f: string) => { const b = readFileSync(join(dir, f)); return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4); };
+    const x = f32('x.f32');
+    const y = f32('y.f32');
+    const ort = await import('onnxruntime-node');
+    const session = await ort.InferenceSession.create('models/nuclei/nuclei.onnx');
+    const out = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', x, [1, 1, 32, 48, 48]) });
+    const o = out[session.outputNames[0]].data as Float32Array;
+    expect(o.length).toBe(y.length);
+    let maxAbs = 0;
+    for (let i = 0; i < o.length; i++) maxAbs = Math.max(maxAbs, Math.abs(o[i] - y[i]));
+    expect(maxAbs).toBeLessThan(1e-5);
+    // and it is not trivially equal: the three class probabilities vary over the input
+    let lo = Infinity, hi = -Infinity;
+    for (const v of y) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+    expect(hi - lo).toBeGreaterThan(0.5);
+  }, 120_000);
 });
