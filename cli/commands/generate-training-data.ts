@@ -10,7 +10,7 @@
  * plus manifest.json (the files, spacings, drawn parameters, instance counts).
  *
  * nuclei: `generateRandomNuclei` (lib/synth/nuclei-random.ts) over `--ranges` (default: the
- * generator's defaults; microscopy: + structured background, chromatin texture, more dim nuclei); with probability `--copy-paste`
+ * generator's defaults; microscopy: + structured background and chromatin texture); with probability `--copy-paste`
  * (default 0.5) 2–8 nuclei of the previous volume are pasted in (`randomCopyPaste`: intensity
  * matched, scale 0.75–1.33, z factor 0.5–2) before the targets are computed.
  * cells: `generateMembranes(randomMembraneOptions(seed))` (dense Voronoi labels; no copy-paste:
@@ -45,7 +45,7 @@ Options:
   --seed <n>              base seed (default 1); volume i uses seed·100003 + i
   --size <nx,ny,nz>       grid in voxels (default 96,96,48)
   --copy-paste <p>        nuclei only: probability of pasting instances of the previous volume (default 0.5)
-  --ranges <name>         nuclei only: parameter ranges, default | microscopy (default: default)
+  --ranges <name>         nuclei only: parameter ranges, default | microscopy (+ structured background, chromatin texture; default: default)
   -h, --help              show this help`;
 
 export interface TrainingVolumeEntry {
