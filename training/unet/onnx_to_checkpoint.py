@@ -23,9 +23,8 @@ from onnx import numpy_helper
 from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from export import DEFAULT_MODE  # noqa: E402
 from model import UNet3D  # noqa: E402
-
-MODES = {'nuclei': 'distance', 'cells': 'boundary'}
 
 
 def conv_params(path):
@@ -59,8 +58,8 @@ def modules_in_graph_order(net):
 def rebuild(onnx_path, card_path):
     card = json.load(open(card_path))
     kind = card['name']
-    if kind not in MODES:
-        raise SystemExit(f"{card_path}: name {kind!r} is not one of {sorted(MODES)}")
+    if kind not in DEFAULT_MODE:
+        raise SystemExit(f"{card_path}: name {kind!r} is not one of {sorted(DEFAULT_MODE)}")
     params = conv_params(onnx_path)
     depth = sum(1 for op, _, _ in params if op == 'ConvTranspose')
     base = int(params[0][1].shape[0])
@@ -82,7 +81,7 @@ def rebuild(onnx_path, card_path):
                 bn.running_mean.zero_()
                 bn.running_var.fill_(1 - bn.eps)
     window = card['input']['window']
-    config = {'kind': kind, 'mode': MODES[kind], 'base': base, 'depth': depth, 'crop_xyz': list(window), 'norm': 'batch',
+    config = {'kind': kind, 'mode': DEFAULT_MODE[kind], 'base': base, 'depth': depth, 'crop_xyz': list(window), 'norm': 'batch',
               'rebuilt_from': os.path.basename(onnx_path), 'sha256': card.get('sha256')}
     return net, config
 
