@@ -73,5 +73,26 @@ class ClassProbabilities(nn.Module):
         return torch.cat([1 - p, p * (1 - q), p * q], dim=1)
 
 
+class Ensemble(nn.Module):
+    """Members averaged in probability space: p = mean(p_i), p·q = mean(p_i·q_i), so the exported
+    class probabilities [1 − p, p(1 − q), pq] are the mean of the members'. forward returns logits
+    (like UNet3D) so the training-side code (predict_windows, evaluate) runs it unchanged."""
+
+    def __init__(self, nets):
+        super().__init__()
+        self.nets = nn.ModuleList(nets)
+
+    def forward(self, x):
+        ps, pqs = [], []
+        for net in self.nets:
+            f, b = net(x)
+            p = torch.sigmoid(f)
+            ps.append(p)
+            pqs.append(p * torch.sigmoid(b))
+        p = torch.stack(ps).mean(0).clamp(1e-7, 1 - 1e-7)
+        q = (torch.stack(pqs).mean(0) / p).clamp(1e-7, 1 - 1e-7)
+        return torch.logit(p), torch.logit(q)
+
+
 def count_parameters(m):
     return sum(p.numel() for p in m.parameters())

@@ -6,6 +6,7 @@ reported beside each candidate for information.
     /usr/bin/python3 training/unet/tune_postprocess.py --checkpoint runs/cells/model.pt [--json out.json]
     /usr/bin/python3 training/unet/tune_postprocess.py --checkpoint runs/nuclei/model.pt \
         --generated /tmp/tessera-train/nuclei [--json out.json]
+    (--checkpoint a.pt,b.pt tunes the probability-averaged ensemble of those networks: model.Ensemble)
 
 Candidates (lib/model/cell-instances.ts implements the chosen recipe; evaluate.py is its Python twin):
 - boundary (cells): seed method, smoothing, seedMinDistance (voxels of the finest axis, per axis
@@ -41,12 +42,12 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dataset import REPO, load_generated, normalise, real_halves  # noqa: E402
 from evaluate import ap_at, instances, mean_ap, predict, predict_windows  # noqa: E402
-from model import UNet3D  # noqa: E402
+from model import Ensemble, UNet3D  # noqa: E402
 
 
 def main():
     a = argparse.ArgumentParser()
-    a.add_argument('--checkpoint', required=True)
+    a.add_argument('--checkpoint', required=True, help='model.pt, or several comma-separated: their probability-averaged ensemble')
     a.add_argument('--json')
     a.add_argument('--generated', help='generated training-data folder: also tune on its first --generated-count volumes')
     a.add_argument('--generated-count', type=int, default=8)
@@ -56,10 +57,18 @@ def main():
                    "(letters of 'xyz'; '' = none), e.g. ',xy' tries none and x+y; default: none only")
     a.add_argument('--predict', choices=['windows', 'whole'], default='windows', help="'windows': the card's sliding window (deployed); 'whole': one pass")
     args = a.parse_args()
-    ck = torch.load(args.checkpoint, map_location='cpu')
-    cfg = ck['config']
-    net = UNet3D(cfg['base'], cfg['depth'], cfg.get('norm', 'batch'))
-    net.load_state_dict(ck['state_dict'])
+    nets, cfgs = [], []
+    for path in args.checkpoint.split(','):
+        ck = torch.load(path, map_location='cpu')
+        cfgs.append(ck['config'])
+        member = UNet3D(ck['config']['base'], ck['config']['depth'], ck['config'].get('norm', 'batch'))
+        member.load_state_dict(ck['state_dict'])
+        nets.append(member)
+    cfg = cfgs[0]
+    for c in cfgs[1:]:
+        if (c['kind'], c['mode'], c['crop_xyz']) != (cfg['kind'], cfg['mode'], cfg['crop_xyz']):
+            raise SystemExit('--checkpoint: ensemble members must share kind, mode and training crop')
+    net = nets[0] if len(nets) == 1 else Ensemble(nets)
     net.eval()
     mode = cfg['mode']
     train, val = real_halves(cfg['kind'])
