@@ -8,8 +8,9 @@
  *   - AP@0.5 of each device's instances against the ground truth;
  *   - warm wall time of `runModelOnVolume` (normalisation, sliding-window network, instance step)
  *     on each device, and of its network part alone (sliding-window inference incl. host↔device
- *     transfers; the rest is normalisation and the CPU instance step): every item runs `--reps` + 1 times per device, the first is dropped (pipeline
- *     compilation, onnxruntime session), the best of the rest is reported, and the ratio ort / GPU.
+ *     transfers; the rest is normalisation and the CPU instance step): every item runs `--reps` + 1
+ *     times per device, the first is dropped (pipeline compilation, onnxruntime session), the best
+ *     of the rest is reported, and the ratio ort / GPU.
  *
  * Options: --data ../shared/data   --only nuclei|cells   --items N (first N items per family)
  *          --reps 1   --ort-threads N (default: all cores)   --out <file.md>   --json <file.json>
@@ -87,14 +88,15 @@ async function main() {
     if (g.r.runInfo.runner !== 'tessera' || g.r.runInfo.delegated) throw new Error(`${item.id}: the GPU run was not all on our engine (${g.r.runInfo.runner}, ${g.r.runInfo.delegated} delegated)`);
     const a = g.r.instanceLabels as Uint32Array;
     const b = o.r.instanceLabels as Uint32Array;
-    const gt = item.labels.data;
+    const apGpu = instanceAP(a, item.labels.data);
+    const apOrt = instanceAP(b, item.labels.data);
     const row: Row = {
       item: item.id,
       model: item.kind,
       shape: [...item.image.shape],
-      gt: instanceAP(gt, gt).nGt,
-      gpu: { instances: g.r.instances.length, ap50: instanceAP(a, gt).ap50, ms: g.best, msCold: g.cold, netMs: g.net },
-      ort: { instances: o.r.instances.length, ap50: instanceAP(b, gt).ap50, ms: o.best, msCold: o.cold, netMs: o.net },
+      gt: apGpu.nGt,
+      gpu: { instances: g.r.instances.length, ap50: apGpu.ap50, ms: g.best, msCold: g.cold, netMs: g.net },
+      ort: { instances: o.r.instances.length, ap50: apOrt.ap50, ms: o.best, msCold: o.cold, netMs: o.net },
       agreement: Math.min(matchedVoxelAgreement(a, b), matchedVoxelAgreement(b, a)),
     };
     rows.push(row);
