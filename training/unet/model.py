@@ -75,8 +75,9 @@ class ClassProbabilities(nn.Module):
 
 class Ensemble(nn.Module):
     """Members averaged in probability space: p = mean(p_i), p·q = mean(p_i·q_i), so the class
-    probabilities [1 − p, p(1 − q), pq] (ClassProbabilities' output) are the mean of the members'. forward returns logits
-    (like UNet3D) so the training-side code (predict_windows, evaluate) runs it unchanged."""
+    probabilities [1 − p, p(1 − q), pq] (ClassProbabilities' output) are the mean of the members'.
+    forward returns logits (like UNet3D) so the training-side code (predict_windows, evaluate) runs
+    it unchanged."""
 
     def __init__(self, nets):
         super().__init__()
